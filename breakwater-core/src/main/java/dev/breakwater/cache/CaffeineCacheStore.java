@@ -1,0 +1,72 @@
+package dev.breakwater.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import dev.breakwater.spi.CacheStore;
+import dev.breakwater.time.TimeSource;
+
+/**
+ * A bounded in-process cache on Caffeine; each entry expires when it can no longer be served even stale.
+ *
+ * @param <V> the value type
+ */
+public final class CaffeineCacheStore<V> implements CacheStore<V> {
+  private final TimeSource time;
+  private final Cache<String, CacheEntry<V>> cache;
+
+  /** Creates a cache of at most {@code maxEntries} entries. */
+  public CaffeineCacheStore(TimeSource time, long maxEntries) {
+    this.time = time;
+    this.cache = Caffeine.newBuilder()
+        .maximumSize(maxEntries)
+        .ticker(time::nanoTime)
+        .executor(Runnable::run)
+        .expireAfter(new Expiry<String, CacheEntry<V>>() {
+          @Override
+          public long expireAfterCreate(String key, CacheEntry<V> e, long now) {
+            return remaining(e);
+          }
+
+          @Override
+          public long expireAfterUpdate(String key, CacheEntry<V> e, long now, long current) {
+            return remaining(e);
+          }
+
+          @Override
+          public long expireAfterRead(String key, CacheEntry<V> e, long now, long current) {
+            return current;
+          }
+        })
+        .build();
+  }
+
+  private long remaining(CacheEntry<V> e) {
+    return Math.max(0, (e.staleUntil() - time.epochMillis()) * 1_000_000L);
+  }
+
+  @Override
+  public CacheEntry<V> get(String key) {
+    return cache.getIfPresent(key);
+  }
+
+  @Override
+  public void put(String key, CacheEntry<V> entry) {
+    cache.put(key, entry);
+  }
+
+  @Override
+  public void invalidate(String key) {
+    cache.invalidate(key);
+  }
+
+  @Override
+  public void invalidatePrefix(String prefix) {
+    cache.asMap().keySet().removeIf(k -> k.startsWith(prefix));
+  }
+
+  /** The number of entries held (an estimate). */
+  public long size() {
+    return cache.estimatedSize();
+  }
+}

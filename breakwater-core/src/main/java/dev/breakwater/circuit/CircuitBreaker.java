@@ -1,0 +1,244 @@
+package dev.breakwater.circuit;
+
+import dev.breakwater.time.TimeSource;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+
+/**
+ * A circuit breaker: ask {@link #tryAcquirePermission()} before a call, then report exactly one of
+ * {@link #onSuccess(long)}, {@link #onFailure(long)} or {@link #onIgnored()} for every permission granted.
+ *
+ * <p>The state lives in one immutable phase object swapped by compare-and-set, so a transition happens once however
+ * many threads see its cause. In the closed state a permission is one volatile read and a success is recorded
+ * without allocation.
+ */
+public final class CircuitBreaker {
+  private final String name;
+  private final CircuitBreakerConfig config;
+  private final TimeSource time;
+  private final List<CircuitBreakerListener> listeners = new CopyOnWriteArrayList<>();
+  private final BiConsumer<String, Throwable> errorSink;
+  private final AtomicReference<Phase> phase;
+  private final long slowNanos;
+
+  /**
+   * Creates a breaker; {@code errorSink} receives any exception a listener throws (it is never passed to a caller).
+   */
+  public CircuitBreaker(String name, CircuitBreakerConfig config, TimeSource time,
+      BiConsumer<String, Throwable> errorSink) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.config = Objects.requireNonNull(config, "config");
+    this.time = Objects.requireNonNull(time, "time");
+    this.errorSink = Objects.requireNonNull(errorSink, "errorSink");
+    this.slowNanos = config.slowCallDuration().toNanos();
+    CircuitState initial = config.enabled() ? CircuitState.CLOSED : CircuitState.DISABLED;
+    this.phase = new AtomicReference<>(new Phase(initial, 0, Window.create(config, time.nanoTime())));
+  }
+
+  /** The breaker's name (usually the upstream's). */
+  public String name() {
+    return name;
+  }
+
+  /** The breaker's config. */
+  public CircuitBreakerConfig config() {
+    return config;
+  }
+
+  /** The current state; an open breaker whose open duration has passed still reads OPEN until the next call. */
+  public CircuitState state() {
+    return phase.get().state;
+  }
+
+  /** Whether slow calls are judged, so that callers know whether to time a call. */
+  public boolean timesCalls() {
+    return config.slowCallDetection();
+  }
+
+  /** The failure rate of the current window in percent, or -1 while below the minimum calls. */
+  public float failureRate() {
+    return phase.get().window.failureRate(time.nanoTime());
+  }
+
+  /** The slow-call rate of the current window in percent, or -1 while below the minimum calls. */
+  public float slowCallRate() {
+    return phase.get().window.slowCallRate(time.nanoTime());
+  }
+
+  /** Adds a listener told of every transition. */
+  public void addListener(CircuitBreakerListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Asks to make a call: true in closed states, false while open, and a limited number of probes while half-open. */
+  public boolean tryAcquirePermission() {
+    Phase p = phase.get();
+    switch (p.state) {
+      case CLOSED:
+      case FORCED_CLOSED:
+      case DISABLED:
+        return true;
+      case OPEN:
+        if (time.nanoTime() - p.openUntil < 0) {
+          return false;
+        }
+        Phase half = new Phase(CircuitState.HALF_OPEN, 0, p.window);
+        transition(p, half, "open duration elapsed");
+        return tryAcquirePermission();
+      case HALF_OPEN:
+        return p.probes.incrementAndGet() <= config.halfOpenProbes();
+      default:
+        return false;
+    }
+  }
+
+  /** How long until an open breaker lets a probe through; zero unless open. */
+  public Duration remainingOpen() {
+    Phase p = phase.get();
+    if (p.state == CircuitState.OPEN) {
+      return Duration.ofNanos(Math.max(0, p.openUntil - time.nanoTime()));
+    }
+    return p.state == CircuitState.FORCED_OPEN ? config.openDuration() : Duration.ZERO;
+  }
+
+  /** Records a successful call that took {@code durationNanos} (ignored when slow calls are not judged). */
+  public void onSuccess(long durationNanos) {
+    record(false, durationNanos);
+  }
+
+  /** Records a failed call that took {@code durationNanos}. */
+  public void onFailure(long durationNanos) {
+    record(true, durationNanos);
+  }
+
+  /** Returns a permission whose call ended in an outcome that says nothing about the upstream's health. */
+  public void onIgnored() {
+    Phase p = phase.get();
+    if (p.state == CircuitState.HALF_OPEN) {
+      p.probes.decrementAndGet();
+    }
+  }
+
+  private void record(boolean failure, long durationNanos) {
+    Phase p = phase.get();
+    boolean slow = slowNanos > 0 && config.slowCallDetection() && durationNanos >= slowNanos;
+    if (p.state == CircuitState.CLOSED) {
+      if (p.window.record(failure, slow, time.nanoTime())) {
+        open(p, config.openDuration().toNanos(), failure ? "failure rate reached " + config.failureRateThreshold()
+            + "%" : "slow-call rate reached " + config.slowCallRateThreshold() + "%");
+      }
+    } else if (p.state == CircuitState.HALF_OPEN) {
+      if (failure || slow) {
+        if (p.failures.incrementAndGet() > config.halfOpenProbes() - config.halfOpenSuccesses()) {
+          open(p, config.openDuration().toNanos(), "probe failed in half-open");
+        }
+      } else if (p.successes.incrementAndGet() >= config.halfOpenSuccesses()) {
+        transition(p, new Phase(CircuitState.CLOSED, 0, Window.create(config, time.nanoTime())),
+            config.halfOpenSuccesses() + " probe(s) succeeded");
+      }
+    }
+  }
+
+  /**
+   * Opens the breaker for {@code duration}, for instance because the upstream answered 503 with Retry-After; an open
+   * breaker that would stay open longer keeps its own time. Operator states (forced, disabled) are left alone.
+   */
+  public void openFor(Duration duration, String reason) {
+    long nanos = duration.toNanos();
+    while (true) {
+      Phase p = phase.get();
+      if (p.state == CircuitState.FORCED_OPEN || p.state == CircuitState.FORCED_CLOSED
+          || p.state == CircuitState.DISABLED) {
+        return;
+      }
+      if (p.state == CircuitState.OPEN && p.openUntil - (time.nanoTime() + nanos) >= 0) {
+        return;
+      }
+      if (open(p, nanos, reason)) {
+        return;
+      }
+    }
+  }
+
+  /** Holds the breaker open until {@link #reset()}. */
+  public void forceOpen() {
+    force(CircuitState.FORCED_OPEN, "forced open by operator");
+  }
+
+  /** Holds the breaker closed until {@link #reset()}. */
+  public void forceClosed() {
+    force(CircuitState.FORCED_CLOSED, "forced closed by operator");
+  }
+
+  /** Switches the breaker off until {@link #reset()}. */
+  public void disable() {
+    force(CircuitState.DISABLED, "disabled by operator");
+  }
+
+  /** Returns the breaker to CLOSED with an empty window. */
+  public void reset() {
+    force(CircuitState.CLOSED, "reset by operator");
+  }
+
+  private void force(CircuitState to, String reason) {
+    while (true) {
+      Phase p = phase.get();
+      if (p.state == to) {
+        return;
+      }
+      if (transition(p, new Phase(to, 0, Window.create(config, time.nanoTime())), reason)) {
+        return;
+      }
+    }
+  }
+
+  private boolean open(Phase from, long nanos, String reason) {
+    return transition(from, new Phase(CircuitState.OPEN, time.nanoTime() + nanos, from.window), reason);
+  }
+
+  private boolean transition(Phase from, Phase to, String reason) {
+    if (!phase.compareAndSet(from, to)) {
+      return false;
+    }
+    if (from.state != to.state) {
+      for (CircuitBreakerListener l : listeners) {
+        try {
+          l.onTransition(this, from.state, to.state, reason);
+        } catch (Throwable t) {
+          errorSink.accept("circuit breaker listener of " + name, t);
+        }
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    return "CircuitBreaker{" + name + ", " + state() + '}';
+  }
+
+  /** One state with what it needs: the window (closed), the reopen instant (open), probe counters (half-open). */
+  private static final class Phase {
+    final CircuitState state;
+    final long openUntil;
+    final Window window;
+    final AtomicInteger probes;
+    final AtomicInteger successes;
+    final AtomicInteger failures;
+
+    Phase(CircuitState state, long openUntil, Window window) {
+      this.state = state;
+      this.openUntil = openUntil;
+      this.window = window;
+      boolean half = state == CircuitState.HALF_OPEN;
+      this.probes = half ? new AtomicInteger() : null;
+      this.successes = half ? new AtomicInteger() : null;
+      this.failures = half ? new AtomicInteger() : null;
+    }
+  }
+}

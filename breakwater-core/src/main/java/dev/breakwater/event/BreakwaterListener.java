@@ -1,0 +1,77 @@
+package dev.breakwater.event;
+
+import dev.breakwater.CallContext;
+import dev.breakwater.ErrorCode;
+import dev.breakwater.Pipeline;
+import dev.breakwater.Source;
+import dev.breakwater.bulkhead.Bulkhead;
+import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.circuit.CircuitState;
+
+/**
+ * Receives every decision the engine makes, for metrics, logs and traces. Every method has an empty default, is
+ * called on the thread that made the decision, and must not block; an exception it throws is logged and counted by the
+ * engine, never passed to the caller and never swallowed silently.
+ */
+public interface BreakwaterListener {
+
+  /** A call finished: {@code code} is {@code null} on success; {@code source} says where a value came from. */
+  default void onCallCompleted(Pipeline<?> pipeline, CallContext ctx, ErrorCode code, Source source, long durationNanos) {}
+
+  /** An attempt failed with {@code cause} and attempt number {@code nextAttempt} will follow after {@code delayNanos}. */
+  default void onRetry(Pipeline<?> pipeline, CallContext ctx, int nextAttempt, ErrorCode cause, long delayNanos) {}
+
+  /** Retries ran out (attempts, deadline or budget) and the call fails with {@code code}. */
+  default void onRetriesExhausted(Pipeline<?> pipeline, CallContext ctx, int attempts, ErrorCode code, String why) {}
+
+  /** The call succeeded on attempt {@code attempts} after earlier failures. */
+  default void onSuccessAfterRetry(Pipeline<?> pipeline, CallContext ctx, int attempts) {}
+
+  /** A retry was refused by the retry budget. */
+  default void onRetryBudgetExhausted(Pipeline<?> pipeline, CallContext ctx) {}
+
+  /** An attempt ({@code deadline == false}) or the whole call ({@code deadline == true}) ran out of time. */
+  default void onTimeout(Pipeline<?> pipeline, CallContext ctx, boolean deadline, long elapsedNanos) {}
+
+  /** A circuit breaker was created (for state gauges). */
+  default void onCircuitBreakerCreated(CircuitBreaker breaker) {}
+
+  /** A circuit breaker changed state. */
+  default void onCircuitTransition(CircuitBreaker breaker, CircuitState from, CircuitState to, String reason) {}
+
+  /** A circuit breaker refused a call. */
+  default void onCircuitRejected(Pipeline<?> pipeline, CallContext ctx, CircuitBreaker breaker) {}
+
+  /** A bulkhead was created (for active and queue gauges). */
+  default void onBulkheadCreated(Bulkhead bulkhead) {}
+
+  /** A bulkhead refused a call. */
+  default void onBulkheadRejected(Pipeline<?> pipeline, CallContext ctx, Bulkhead bulkhead) {}
+
+  /** A rate limit was checked: {@code limit} is the name of the limit that denied, or of the first checked. */
+  default void onRateLimit(Pipeline<?> pipeline, CallContext ctx, String limit, boolean allowed) {}
+
+  /** A call was held back by a closed upstream throttle gate. */
+  default void onThrottleGateHold(Pipeline<?> pipeline, CallContext ctx, long retryAfterMillis) {}
+
+  /** An upstream throttle gate was closed for a tenant until {@code untilEpochMillis}. */
+  default void onThrottleGateClosed(String upstream, String tenant, long untilEpochMillis) {}
+
+  /** An idempotency decision: {@code outcome} is one of reserved, replayed, conflict, mismatch, released. */
+  default void onIdempotency(Pipeline<?> pipeline, CallContext ctx, String outcome) {}
+
+  /** A cache decision: {@code outcome} is one of hit, miss, stale, load_shared. */
+  default void onCache(Pipeline<?> pipeline, CallContext ctx, String outcome) {}
+
+  /** A call was rejected by the operator's degradation level. */
+  default void onDegradationReject(Pipeline<?> pipeline, CallContext ctx, ErrorCode code) {}
+
+  /** A bounded registry evicted {@code count} idle or excess keys. */
+  default void onRegistryEviction(String registry, long count) {}
+
+  /** A bounded registry crossed 90 % of its key capacity. */
+  default void onRegistryNearCapacity(String registry, long size, long capacity) {}
+
+  /** Something inside the engine failed (a listener, a background task); it was logged and the call went on. */
+  default void onInternalError(String where, Throwable error) {}
+}

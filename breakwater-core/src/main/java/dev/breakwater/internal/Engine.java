@@ -1,0 +1,173 @@
+package dev.breakwater.internal;
+
+import dev.breakwater.Degradation;
+import dev.breakwater.bulkhead.Bulkhead;
+import dev.breakwater.bulkhead.BulkheadConfig;
+import dev.breakwater.cache.CaffeineCacheStore;
+import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.circuit.CircuitBreakerConfig;
+import dev.breakwater.config.Policies;
+import dev.breakwater.event.BreakwaterListener;
+import dev.breakwater.idempotency.InMemoryIdempotencyStore;
+import dev.breakwater.ratelimit.InMemoryRateLimitStore;
+import dev.breakwater.retry.RetryBudget;
+import dev.breakwater.retry.RetryBudgetConfig;
+import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.IdempotencyStore;
+import dev.breakwater.spi.RateLimitStore;
+import dev.breakwater.spi.ThrottleGateStore;
+import dev.breakwater.throttle.InMemoryThrottleGateStore;
+import dev.breakwater.time.TimeSource;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The state one engine shares between its pipelines: time, listeners, stores, and the registries of breakers,
+ * bulkheads and retry budgets. Upstream- and domain-scoped instances are keyed by configured names and live in plain
+ * maps; instances keyed by caller-supplied ids (tenants) live in bounded registries.
+ */
+public final class Engine {
+  /** Settings for an engine. */
+  public static final class Settings {
+    public TimeSource time = TimeSource.system();
+    public Executor executor = java.util.concurrent.ForkJoinPool.commonPool();
+    public DoubleSupplier jitter = () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+    public Policies policies = Policies.defaults();
+    public List<BreakwaterListener> listeners = new java.util.ArrayList<>();
+    public RateLimitStore rateLimitStore;
+    public ThrottleGateStore throttleGateStore;
+    public IdempotencyStore<Object> idempotencyStore;
+    public CacheStore<Object> cacheStore;
+    public long registryCapacity = 100_000;
+    public Duration registryIdle = Duration.ofMinutes(10);
+    public long cacheCapacity = 100_000;
+  }
+
+  public final TimeSource time;
+  public final Executor executor;
+  public final DoubleSupplier jitter;
+  public final Policies policies;
+  public final Events events;
+  public final RateLimitStore rateLimitStore;
+  public final ThrottleGateStore throttleGateStore;
+  public final IdempotencyStore<Object> idempotencyStore;
+  public final CacheStore<Object> cacheStore;
+  public final long registryCapacity;
+  public final Duration registryIdle;
+
+  private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+  private final Map<String, KeyedRegistry<CircuitBreaker>> tenantBreakers = new ConcurrentHashMap<>();
+  private final Map<String, Bulkhead> bulkheads = new ConcurrentHashMap<>();
+  private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+  private final Map<String, Degradation> degradation = new ConcurrentHashMap<>();
+  private volatile Degradation globalDegradation = Degradation.NORMAL;
+
+  /** Creates an engine from settings. */
+  public Engine(Settings s) {
+    this.time = s.time;
+    this.executor = s.executor;
+    this.jitter = s.jitter;
+    this.policies = s.policies;
+    List<BreakwaterListener> all = new java.util.ArrayList<>();
+    all.add(new LoggingListener());
+    all.addAll(s.listeners);
+    this.events = new Events(all);
+    this.registryCapacity = s.registryCapacity;
+    this.registryIdle = s.registryIdle;
+    this.rateLimitStore = s.rateLimitStore != null ? s.rateLimitStore
+        : new InMemoryRateLimitStore(time, s.registryCapacity, s.registryIdle, events);
+    this.throttleGateStore = s.throttleGateStore != null ? s.throttleGateStore
+        : new InMemoryThrottleGateStore(time, s.registryCapacity, events);
+    this.idempotencyStore = s.idempotencyStore != null ? s.idempotencyStore
+        : new InMemoryIdempotencyStore<>(time, s.registryCapacity);
+    this.cacheStore = s.cacheStore != null ? s.cacheStore : new CaffeineCacheStore<>(time, s.cacheCapacity);
+  }
+
+  /** The breaker of an upstream under a named config. */
+  public CircuitBreaker breaker(String upstream, String configName) {
+    String key = upstream + '|' + configName;
+    CircuitBreaker b = breakers.get(key);
+    return b != null ? b : breakers.computeIfAbsent(key, k -> newBreaker(upstream, policies.circuitBreaker(configName)));
+  }
+
+  /** The registry of per-tenant breakers of an upstream under a named config. */
+  public KeyedRegistry<CircuitBreaker> tenantBreakers(String upstream, String configName) {
+    String key = upstream + '|' + configName;
+    KeyedRegistry<CircuitBreaker> r = tenantBreakers.get(key);
+    if (r != null) {
+      return r;
+    }
+    CircuitBreakerConfig c = policies.circuitBreaker(configName);
+    return tenantBreakers.computeIfAbsent(key, k -> new KeyedRegistry<>("breakers:" + upstream, registryCapacity,
+        registryIdle, tenant -> newBreaker(upstream + "/" + tenant, c), time, events));
+  }
+
+  private CircuitBreaker newBreaker(String name, CircuitBreakerConfig c) {
+    CircuitBreaker b = new CircuitBreaker(name, c, time, events::internalError);
+    b.addListener((breaker, from, to, reason) -> {
+      if (events.active()) {
+        events.emit(l -> l.onCircuitTransition(breaker, from, to, reason));
+      }
+    });
+    events.emit(l -> l.onCircuitBreakerCreated(b));
+    return b;
+  }
+
+  /** The bulkhead of a domain's read or write pool under a named config. */
+  public Bulkhead bulkhead(String domain, boolean write, String configName) {
+    String key = domain + (write ? ":write|" : ":read|") + configName;
+    Bulkhead b = bulkheads.get(key);
+    if (b != null) {
+      return b;
+    }
+    BulkheadConfig c = policies.bulkhead(configName);
+    return bulkheads.computeIfAbsent(key, k -> {
+      Bulkhead nb = new Bulkhead(domain + (write ? ":write" : ":read"), c, time);
+      events.emit(l -> l.onBulkheadCreated(nb));
+      return nb;
+    });
+  }
+
+  /** The retry budget of an upstream under a named retry config. */
+  public RetryBudget budget(String upstream, String retryName, RetryBudgetConfig c) {
+    return budgets.computeIfAbsent(upstream + '|' + retryName, k -> new RetryBudget(c, time));
+  }
+
+  /** Every breaker, for admin listings. */
+  public Map<String, CircuitBreaker> breakers() {
+    return java.util.Collections.unmodifiableMap(breakers);
+  }
+
+  /** Every bulkhead, for admin listings. */
+  public Map<String, Bulkhead> bulkheads() {
+    return java.util.Collections.unmodifiableMap(bulkheads);
+  }
+
+  /** The degradation level for an upstream: its own if set, else the global one. */
+  public Degradation degradation(String upstream) {
+    Degradation g = globalDegradation;
+    if (degradation.isEmpty() || upstream == null) {
+      return g;
+    }
+    Degradation d = degradation.get(upstream);
+    return d != null ? d : g;
+  }
+
+  /** Sets the global degradation level. */
+  public void setDegradation(Degradation d) {
+    globalDegradation = d;
+  }
+
+  /** Sets an upstream's own degradation level; {@code null} returns it to the global one. */
+  public void setDegradation(String upstream, Degradation d) {
+    if (d == null) {
+      degradation.remove(upstream);
+    } else {
+      degradation.put(upstream, d);
+    }
+  }
+}

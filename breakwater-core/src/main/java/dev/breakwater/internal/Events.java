@@ -1,0 +1,77 @@
+package dev.breakwater.internal;
+
+import dev.breakwater.CallContext;
+import dev.breakwater.ErrorCode;
+import dev.breakwater.Pipeline;
+import dev.breakwater.Source;
+import dev.breakwater.event.BreakwaterListener;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fans engine events out to the listeners. A listener that throws is logged and reported as an internal error; the
+ * call that caused the event goes on unharmed.
+ */
+public final class Events {
+  private static final Logger LOG = LoggerFactory.getLogger("dev.breakwater.internal-error");
+
+  private final BreakwaterListener[] listeners;
+
+  /** Creates a fan-out over the given listeners. */
+  public Events(List<BreakwaterListener> listeners) {
+    this.listeners = listeners.toArray(new BreakwaterListener[0]);
+  }
+
+  /** Whether anybody listens; callers skip building an event when nobody does. */
+  public boolean active() {
+    return listeners.length > 0;
+  }
+
+  /** Delivers an event to every listener. */
+  public void emit(Consumer<BreakwaterListener> event) {
+    for (BreakwaterListener l : listeners) {
+      try {
+        event.accept(l);
+      } catch (Throwable t) {
+        internalError("listener " + l.getClass().getName(), t);
+      }
+    }
+  }
+
+  /** The per-call event, written out without a lambda so that the success path allocates nothing. */
+  public void callCompleted(Pipeline<?> p, CallContext ctx, ErrorCode code, Source source, long durationNanos) {
+    for (BreakwaterListener l : listeners) {
+      try {
+        l.onCallCompleted(p, ctx, code, source, durationNanos);
+      } catch (Throwable t) {
+        internalError("listener " + l.getClass().getName(), t);
+      }
+    }
+  }
+
+  /** A rate-limit decision, written out without a lambda since it happens on every admitted call. */
+  public void rateLimit(Pipeline<?> p, CallContext ctx, String limit, boolean allowed) {
+    for (BreakwaterListener l : listeners) {
+      try {
+        l.onRateLimit(p, ctx, limit, allowed);
+      } catch (Throwable t) {
+        internalError("listener " + l.getClass().getName(), t);
+      }
+    }
+  }
+
+  /** Logs a failure inside the engine and tells the listeners; never throws. */
+  public void internalError(String where, Throwable error) {
+    LOG.error("breakwater internal error in {}", where, error);
+    for (BreakwaterListener l : listeners) {
+      try {
+        l.onInternalError(where, error);
+      } catch (Throwable t) {
+        // A listener failing while told of a failure: logging it is all that is left to do.
+        LOG.error("breakwater listener {} failed on an internal error", l.getClass().getName(), t);
+      }
+    }
+  }
+}

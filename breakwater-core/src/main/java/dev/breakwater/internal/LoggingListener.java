@@ -1,0 +1,60 @@
+package dev.breakwater.internal;
+
+import dev.breakwater.CallContext;
+import dev.breakwater.ErrorCode;
+import dev.breakwater.Pipeline;
+import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.circuit.CircuitState;
+import dev.breakwater.event.BreakwaterListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs every retry, every exhausted retry and every breaker transition once, as structured key-value events with the
+ * call's context and correlation id (SLF4J 2 fluent API; a JSON encoder renders the pairs as fields).
+ */
+final class LoggingListener implements BreakwaterListener {
+  private static final Logger RETRY = LoggerFactory.getLogger("dev.breakwater.retry");
+  private static final Logger CIRCUIT = LoggerFactory.getLogger("dev.breakwater.circuit");
+
+  @Override
+  public void onRetry(Pipeline<?> p, CallContext ctx, int nextAttempt, ErrorCode cause, long delayNanos) {
+    if (RETRY.isInfoEnabled()) {
+      context(RETRY.atInfo(), p, ctx)
+          .addKeyValue("attempt", nextAttempt)
+          .addKeyValue("cause", cause)
+          .addKeyValue("delay_ms", delayNanos / 1_000_000)
+          .log("retrying call");
+    }
+  }
+
+  @Override
+  public void onRetriesExhausted(Pipeline<?> p, CallContext ctx, int attempts, ErrorCode code, String why) {
+    if (RETRY.isWarnEnabled()) {
+      context(RETRY.atWarn(), p, ctx)
+          .addKeyValue("attempts", attempts)
+          .addKeyValue("code", code)
+          .addKeyValue("why", why)
+          .log("retries exhausted");
+    }
+  }
+
+  @Override
+  public void onCircuitTransition(CircuitBreaker b, CircuitState from, CircuitState to, String reason) {
+    CIRCUIT.atWarn()
+        .addKeyValue("breaker", b.name())
+        .addKeyValue("from", from)
+        .addKeyValue("to", to)
+        .addKeyValue("reason", reason)
+        .log("circuit breaker transition");
+  }
+
+  private static org.slf4j.spi.LoggingEventBuilder context(org.slf4j.spi.LoggingEventBuilder b, Pipeline<?> p,
+      CallContext ctx) {
+    return b.addKeyValue("pipeline", p.name())
+        .addKeyValue("upstream", ctx.upstream() != null ? ctx.upstream() : p.upstream())
+        .addKeyValue("tenant", ctx.tenant())
+        .addKeyValue("operation", ctx.operation())
+        .addKeyValue("correlation_id", ctx.correlationId());
+  }
+}

@@ -1,0 +1,28 @@
+package dev.breakwater.spi;
+
+import dev.breakwater.ratelimit.RateLimitConfig;
+import dev.breakwater.ratelimit.RateLimitDecision;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where rate-limit state lives: in memory for one instance, in Redis for a fleet. Several limits of one call are
+ * decided atomically: either every limit's tokens are consumed, or none is.
+ */
+public interface RateLimitStore {
+
+  /** Takes {@code cost} tokens from the bucket {@code key} of {@code limit}. */
+  RateLimitDecision tryAcquire(RateLimitConfig limit, String key, int cost);
+
+  /**
+   * Takes {@code cost} tokens from every bucket, or from none: {@code limits.get(i)} with {@code keys.get(i)}.
+   */
+  RateLimitDecision tryAcquireAll(List<RateLimitConfig> limits, List<String> keys, int cost);
+
+  /** The asynchronous form of {@link #tryAcquireAll}; stores with remote state override it. */
+  default CompletionStage<RateLimitDecision> tryAcquireAllAsync(List<RateLimitConfig> limits, List<String> keys,
+      int cost) {
+    return CompletableFuture.completedFuture(tryAcquireAll(limits, keys, cost));
+  }
+}

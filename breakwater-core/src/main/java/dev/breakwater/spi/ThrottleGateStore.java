@@ -1,0 +1,14 @@
+package dev.breakwater.spi;
+
+/**
+ * Where upstream throttle windows live: "tenant T on upstream U is closed until instant X". Instants are wall-clock
+ * epoch milliseconds because a fleet shares them.
+ */
+public interface ThrottleGateStore {
+
+  /** The instant until which the gate is closed, or 0 when it is open; must be cheap, it is read on every call. */
+  long closedUntil(String upstream, String tenant);
+
+  /** Closes the gate until {@code untilEpochMillis}; a gate already closed for longer stays closed for longer. */
+  void close(String upstream, String tenant, long untilEpochMillis);
+}

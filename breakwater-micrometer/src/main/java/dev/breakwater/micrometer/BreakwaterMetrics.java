@@ -1,0 +1,526 @@
+package dev.breakwater.micrometer;
+
+import dev.breakwater.CallContext;
+import dev.breakwater.ErrorCode;
+import dev.breakwater.Pipeline;
+import dev.breakwater.Source;
+import dev.breakwater.bulkhead.Bulkhead;
+import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.circuit.CircuitState;
+import dev.breakwater.event.BreakwaterListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A {@link BreakwaterListener} that publishes every engine decision as Micrometer meters named {@code breakwater.*}
+ * (rendered {@code breakwater_*} by Prometheus).
+ *
+ * <p>Tags carry only upstream, domain, operation, outcome and policy names, never tenant or user ids, so that the
+ * number of series stays bounded however many tenants call. A context without an upstream or domain takes the
+ * pipeline's; a value still missing reads {@code none}.
+ *
+ * <p>Counters and timers are cached after their first use, so a callback is one map lookup and an increment; a meter
+ * removed from the registry behind this listener's back is therefore not re-created. Histograms and percentiles of
+ * the timers are left to the registry's {@code MeterFilter}s.
+ */
+public final class BreakwaterMetrics implements BreakwaterListener {
+
+  /** The tag value used when a label is unknown. */
+  public static final String NONE = "none";
+
+  /**
+   * Past this many cached meters new ones are looked up through the registry on every call instead: a caller that
+   * puts unbounded values into the operation name must not also make this cache grow without bound.
+   */
+  private static final int MAX_CACHED = 10_000;
+
+  // Lower-case enum names computed once, because the hot path must not allocate a string per call.
+  private static final String[] ERROR_TAGS = lowerNames(ErrorCode.values());
+  private static final String[] SOURCE_TAGS = lowerNames(Source.values());
+  private static final String[] STATE_TAGS = lowerNames(CircuitState.values());
+  private static final String[] ATTEMPT_TAGS = {"2", "3", "4", "5+"};
+
+  private static final Set<String> IDEMPOTENCY_OUTCOMES =
+      Set.of("reserved", "replayed", "conflict", "mismatch", "released");
+  private static final Set<String> CACHE_OUTCOMES = Set.of("hit", "miss", "stale", "load_shared");
+  private static final int MAX_TAG_LENGTH = 48;
+
+  private static final CounterDef RETRY_ATTEMPTS = new CounterDef("breakwater.retry.attempts",
+      "Retries scheduled, by the number of the attempt that follows and the error that caused it",
+      "attempt", "upstream", "domain", "operation", "cause");
+  private static final CounterDef RETRY_EXHAUSTED = new CounterDef("breakwater.retry.exhausted",
+      "Calls that failed because retries ran out", "upstream", "domain", "operation", "code", "why");
+  private static final CounterDef RETRY_SUCCESS = new CounterDef("breakwater.retry.success.after.retry",
+      "Calls that succeeded after at least one failed attempt", "attempt", "upstream", "domain", "operation");
+  private static final CounterDef RETRY_BUDGET = new CounterDef("breakwater.retry.budget.exhausted",
+      "Retries refused by the retry budget", "upstream", "domain", "operation");
+  private static final CounterDef TIMEOUTS = new CounterDef("breakwater.timeout.violations",
+      "Attempts (scope=attempt) or whole calls (scope=deadline) that ran out of time",
+      "scope", "upstream", "domain", "operation");
+  private static final CounterDef CIRCUIT_TRANSITIONS = new CounterDef("breakwater.circuit.transitions",
+      "Circuit breaker state changes", "name", "from", "to");
+  private static final CounterDef CIRCUIT_REJECTED = new CounterDef("breakwater.circuit.rejected",
+      "Calls refused by an open circuit breaker", "name", "upstream", "domain", "operation");
+  private static final CounterDef BULKHEAD_REJECTIONS = new CounterDef("breakwater.bulkhead.rejections",
+      "Calls refused by a full bulkhead", "name", "upstream", "domain", "operation");
+  private static final CounterDef RATE_LIMIT = new CounterDef("breakwater.ratelimit.decisions",
+      "Rate limit checks, allowed or denied", "limit", "decision", "upstream", "operation");
+  private static final CounterDef THROTTLE_HOLDS = new CounterDef("breakwater.throttle.holds",
+      "Calls held back by a closed upstream throttle gate", "upstream", "domain", "operation");
+  private static final CounterDef THROTTLE_CLOSED = new CounterDef("breakwater.throttle.closed",
+      "Upstream throttle gates closed after the upstream throttled us", "upstream");
+  private static final CounterDef IDEMPOTENCY = new CounterDef("breakwater.idempotency",
+      "Idempotency decisions", "outcome", "upstream", "domain", "operation");
+  private static final CounterDef CACHE = new CounterDef("breakwater.cache",
+      "Cache decisions", "outcome", "upstream", "domain", "operation");
+  private static final CounterDef DEGRADATION = new CounterDef("breakwater.degradation.rejections",
+      "Calls rejected by the operator's degradation level", "code", "upstream", "domain", "operation");
+  private static final CounterDef REGISTRY_EVICTIONS = new CounterDef("breakwater.registry.evictions",
+      "Idle or excess keys evicted from a bounded registry", "registry");
+  private static final CounterDef REGISTRY_NEAR_CAPACITY = new CounterDef("breakwater.registry.near.capacity",
+      "Times a bounded registry crossed 90% of its key capacity", "registry");
+  private static final CounterDef INTERNAL_ERRORS = new CounterDef("breakwater.internal.errors",
+      "Failures inside the engine (a listener, a background task) that were logged and did not reach a caller",
+      "where");
+
+  private final MeterRegistry registry;
+  private final ConcurrentHashMap<CallKey, CallMeters> callMeters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<CounterKey, Counter> counters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<TimerKey, Timer> timeoutTimers = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, List<Meter>> breakerGauges = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, List<Meter>> bulkheadGauges = new ConcurrentHashMap<>();
+
+  /** Creates a listener that registers its meters in {@code registry}. */
+  public BreakwaterMetrics(MeterRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  /** The registry the meters are registered in. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Calls
+
+  /** Counts the call in {@code breakwater.calls} and times it in {@code breakwater.call.duration}. */
+  @Override
+  public void onCallCompleted(Pipeline<?> pipeline, CallContext ctx, ErrorCode code, Source source,
+      long durationNanos) {
+    CallKey key = new CallKey(upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx), outcome(code),
+        source == null ? NONE : SOURCE_TAGS[source.ordinal()]);
+    CallMeters m = callMeters.get(key);
+    if (m == null) {
+      m = cached(callMeters, key, this::newCallMeters);
+    }
+    m.calls.increment();
+    m.duration.record(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
+  }
+
+  private CallMeters newCallMeters(CallKey k) {
+    Counter calls = Counter.builder("breakwater.calls")
+        .description("Completed calls by outcome (success or error code) and where the value came from")
+        .tag("upstream", k.upstream).tag("domain", k.domain).tag("operation", k.operation)
+        .tag("outcome", k.outcome).tag("source", k.source)
+        .register(registry);
+    // The timer leaves out source: a cache hit and an upstream call of one operation are compared on one series set.
+    Timer duration = Timer.builder("breakwater.call.duration")
+        .description("Duration of completed calls, including retries, waits and backoff")
+        .tag("upstream", k.upstream).tag("domain", k.domain).tag("operation", k.operation)
+        .tag("outcome", k.outcome)
+        .register(registry);
+    return new CallMeters(calls, duration);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Retry
+
+  /** Counts a scheduled retry in {@code breakwater.retry.attempts}. */
+  @Override
+  public void onRetry(Pipeline<?> pipeline, CallContext ctx, int nextAttempt, ErrorCode cause, long delayNanos) {
+    increment(RETRY_ATTEMPTS, attemptTag(nextAttempt), upstream(pipeline, ctx), domain(pipeline, ctx),
+        operation(ctx), code(cause));
+  }
+
+  /** Counts a call whose retries ran out in {@code breakwater.retry.exhausted}. */
+  @Override
+  public void onRetriesExhausted(Pipeline<?> pipeline, CallContext ctx, int attempts, ErrorCode code, String why) {
+    increment(RETRY_EXHAUSTED, upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx), code(code),
+        why(why));
+  }
+
+  /** Counts a success that needed retries in {@code breakwater.retry.success.after.retry}. */
+  @Override
+  public void onSuccessAfterRetry(Pipeline<?> pipeline, CallContext ctx, int attempts) {
+    increment(RETRY_SUCCESS, attemptTag(attempts), upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx),
+        null);
+  }
+
+  /** Counts a retry refused by the budget in {@code breakwater.retry.budget.exhausted}. */
+  @Override
+  public void onRetryBudgetExhausted(Pipeline<?> pipeline, CallContext ctx) {
+    increment(RETRY_BUDGET, upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx), null, null);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Timeouts
+
+  /** Counts the violation in {@code breakwater.timeout.violations} and records the elapsed time. */
+  @Override
+  public void onTimeout(Pipeline<?> pipeline, CallContext ctx, boolean deadline, long elapsedNanos) {
+    String scope = deadline ? "deadline" : "attempt";
+    String upstream = upstream(pipeline, ctx);
+    String domain = domain(pipeline, ctx);
+    String operation = operation(ctx);
+    increment(TIMEOUTS, scope, upstream, domain, operation, null);
+    TimerKey key = new TimerKey(scope, upstream, domain, operation);
+    Timer t = timeoutTimers.get(key);
+    if (t == null) {
+      t = cached(timeoutTimers, key, k -> Timer.builder("breakwater.timeout.duration")
+          .description("Time elapsed when an attempt or a call ran out of time")
+          .tag("scope", k.scope).tag("upstream", k.upstream).tag("domain", k.domain).tag("operation", k.operation)
+          .register(registry));
+    }
+    t.record(Math.max(0, elapsedNanos), TimeUnit.NANOSECONDS);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Circuit breaker
+
+  /**
+   * Registers {@code breakwater.circuit.state} and {@code breakwater.circuit.failure.rate} for the breaker, replacing
+   * the gauges of an earlier breaker of the same name.
+   */
+  @Override
+  public void onCircuitBreakerCreated(CircuitBreaker breaker) {
+    String name = tag(breaker.name());
+    // Gauges hold the breaker weakly (Micrometer's default): core keeps breakers in bounded registries that evict idle
+    // ones, and a strong reference here would pin every evicted breaker for the life of the process. A breaker created
+    // again under the same name must replace the old gauges, or Micrometer would hand back the existing gauge still
+    // bound to the old (possibly collected) instance and the new breaker would never be reported.
+    breakerGauges.compute(name, (n, old) -> {
+      removeAll(old);
+      return List.of(
+          Gauge.builder("breakwater.circuit.state", breaker, b -> b.state().metricValue())
+              .description("Circuit breaker state: 0 closed, 1 open, 2 half-open, 3 forced open, 4 forced closed, "
+                  + "5 disabled")
+              .tag("name", n)
+              .register(registry),
+          Gauge.builder("breakwater.circuit.failure.rate", breaker, CircuitBreaker::failureRate)
+              .description("Failure rate of the breaker's current window in percent, -1 below the minimum calls")
+              .tag("name", n)
+              .register(registry));
+    });
+  }
+
+  /** Counts the transition in {@code breakwater.circuit.transitions}. */
+  @Override
+  public void onCircuitTransition(CircuitBreaker breaker, CircuitState from, CircuitState to, String reason) {
+    // The reason is free text (it may carry numbers), so it is left to logs rather than made a tag.
+    increment(CIRCUIT_TRANSITIONS, tag(breaker.name()), state(from), state(to), null, null);
+  }
+
+  /** Counts a call refused by an open breaker in {@code breakwater.circuit.rejected}. */
+  @Override
+  public void onCircuitRejected(Pipeline<?> pipeline, CallContext ctx, CircuitBreaker breaker) {
+    increment(CIRCUIT_REJECTED, breaker == null ? NONE : tag(breaker.name()), upstream(pipeline, ctx),
+        domain(pipeline, ctx), operation(ctx), null);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Bulkhead
+
+  /**
+   * Registers {@code breakwater.bulkhead.active}, {@code .queue.depth} and {@code .max} for the bulkhead, replacing
+   * the gauges of an earlier bulkhead of the same name.
+   */
+  @Override
+  public void onBulkheadCreated(Bulkhead bulkhead) {
+    String name = tag(bulkhead.name());
+    // Weak references and replacement for the same reasons as the circuit breaker gauges.
+    bulkheadGauges.compute(name, (n, old) -> {
+      removeAll(old);
+      return List.of(
+          Gauge.builder("breakwater.bulkhead.active", bulkhead, Bulkhead::activeCalls)
+              .description("Calls holding a bulkhead permit")
+              .tag("name", n)
+              .register(registry),
+          Gauge.builder("breakwater.bulkhead.queue.depth", bulkhead, Bulkhead::queueDepth)
+              .description("Calls waiting for a bulkhead permit")
+              .tag("name", n)
+              .register(registry),
+          Gauge.builder("breakwater.bulkhead.max", bulkhead, b -> b.config().maxConcurrent())
+              .description("The bulkhead's concurrency limit")
+              .tag("name", n)
+              .register(registry));
+    });
+  }
+
+  /** Counts a call refused by a full bulkhead in {@code breakwater.bulkhead.rejections}. */
+  @Override
+  public void onBulkheadRejected(Pipeline<?> pipeline, CallContext ctx, Bulkhead bulkhead) {
+    increment(BULKHEAD_REJECTIONS, bulkhead == null ? NONE : tag(bulkhead.name()), upstream(pipeline, ctx),
+        domain(pipeline, ctx), operation(ctx), null);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Admission
+
+  /** Counts the decision in {@code breakwater.ratelimit.decisions}. */
+  @Override
+  public void onRateLimit(Pipeline<?> pipeline, CallContext ctx, String limit, boolean allowed) {
+    increment(RATE_LIMIT, tag(limit), allowed ? "allowed" : "denied", upstream(pipeline, ctx), operation(ctx), null);
+  }
+
+  /** Counts a held call in {@code breakwater.throttle.holds}. */
+  @Override
+  public void onThrottleGateHold(Pipeline<?> pipeline, CallContext ctx, long retryAfterMillis) {
+    increment(THROTTLE_HOLDS, upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx), null, null);
+  }
+
+  /** Counts a closed gate in {@code breakwater.throttle.closed}; the tenant is deliberately not a tag. */
+  @Override
+  public void onThrottleGateClosed(String upstream, String tenant, long untilEpochMillis) {
+    increment(THROTTLE_CLOSED, tag(upstream), null, null, null, null);
+  }
+
+  /** Counts the decision in {@code breakwater.idempotency}. */
+  @Override
+  public void onIdempotency(Pipeline<?> pipeline, CallContext ctx, String outcome) {
+    increment(IDEMPOTENCY, known(outcome, IDEMPOTENCY_OUTCOMES), upstream(pipeline, ctx), domain(pipeline, ctx),
+        operation(ctx), null);
+  }
+
+  /** Counts the decision in {@code breakwater.cache}. */
+  @Override
+  public void onCache(Pipeline<?> pipeline, CallContext ctx, String outcome) {
+    increment(CACHE, known(outcome, CACHE_OUTCOMES), upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx),
+        null);
+  }
+
+  /** Counts the rejection in {@code breakwater.degradation.rejections}. */
+  @Override
+  public void onDegradationReject(Pipeline<?> pipeline, CallContext ctx, ErrorCode code) {
+    increment(DEGRADATION, code(code), upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx), null);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Registries and internal errors
+
+  /** Adds {@code count} to {@code breakwater.registry.evictions}. */
+  @Override
+  public void onRegistryEviction(String registry, long count) {
+    if (count > 0) {
+      counter(REGISTRY_EVICTIONS, tag(registry), null, null, null, null).increment(count);
+    }
+  }
+
+  /** Counts the crossing in {@code breakwater.registry.near.capacity}. */
+  @Override
+  public void onRegistryNearCapacity(String registry, long size, long capacity) {
+    increment(REGISTRY_NEAR_CAPACITY, tag(registry), null, null, null, null);
+  }
+
+  /** Counts the failure in {@code breakwater.internal.errors} under a normalised {@code where}. */
+  @Override
+  public void onInternalError(String where, Throwable error) {
+    increment(INTERNAL_ERRORS, where(where), null, null, null, null);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Meter cache
+
+  private void increment(CounterDef def, String v0, String v1, String v2, String v3, String v4) {
+    counter(def, v0, v1, v2, v3, v4).increment();
+  }
+
+  private Counter counter(CounterDef def, String v0, String v1, String v2, String v3, String v4) {
+    CounterKey key = new CounterKey(def, v0, v1, v2, v3, v4);
+    Counter c = counters.get(key);
+    return c != null ? c : cached(counters, key, this::newCounter);
+  }
+
+  private Counter newCounter(CounterKey k) {
+    String[] values = {k.v0, k.v1, k.v2, k.v3, k.v4};
+    Counter.Builder b = Counter.builder(k.def.name).description(k.def.description);
+    for (int i = 0; i < k.def.tagKeys.length; i++) {
+      b.tag(k.def.tagKeys[i], values[i]);
+    }
+    return b.register(registry);
+  }
+
+  private <K, V> V cached(ConcurrentHashMap<K, V> map, K key, Function<K, V> create) {
+    if (map.size() < MAX_CACHED) {
+      return map.computeIfAbsent(key, create);
+    }
+    V v = map.get(key);
+    // Micrometer returns the registered meter for an existing id, so an uncached lookup still counts correctly.
+    return v != null ? v : create.apply(key);
+  }
+
+  private void removeAll(List<Meter> meters) {
+    if (meters != null) {
+      for (Meter m : meters) {
+        registry.remove(m);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Tag values
+
+  private static String upstream(Pipeline<?> pipeline, CallContext ctx) {
+    String v = ctx == null ? null : ctx.upstream();
+    if (v == null && pipeline != null) {
+      v = pipeline.upstream();
+    }
+    return v == null ? NONE : v;
+  }
+
+  private static String domain(Pipeline<?> pipeline, CallContext ctx) {
+    String v = ctx == null ? null : ctx.domain();
+    if (v == null && pipeline != null) {
+      v = pipeline.domain();
+    }
+    return v == null ? NONE : v;
+  }
+
+  private static String operation(CallContext ctx) {
+    String v = ctx == null ? null : ctx.operation();
+    return v == null ? NONE : v;
+  }
+
+  private static String outcome(ErrorCode code) {
+    return code == null ? "success" : ERROR_TAGS[code.ordinal()];
+  }
+
+  private static String code(ErrorCode code) {
+    return code == null ? NONE : ERROR_TAGS[code.ordinal()];
+  }
+
+  private static String state(CircuitState s) {
+    return s == null ? NONE : STATE_TAGS[s.ordinal()];
+  }
+
+  private static String tag(String v) {
+    return v == null ? NONE : v;
+  }
+
+  /** Maps attempt numbers to a bounded set: a misconfigured max-attempts must not add one series per attempt. */
+  static String attemptTag(int attempt) {
+    return attempt <= 2 ? ATTEMPT_TAGS[0] : attempt >= 5 ? ATTEMPT_TAGS[3] : ATTEMPT_TAGS[attempt - 2];
+  }
+
+  private static String known(String v, Set<String> allowed) {
+    if (v == null) {
+      return NONE;
+    }
+    return allowed.contains(v) ? v : "other";
+  }
+
+  /**
+   * Maps a retry give-up reason to a bounded tag: core's short identifiers pass through, and free text (which may
+   * carry numbers) is reduced to the policy that ran out.
+   */
+  static String why(String why) {
+    if (why == null || why.isBlank()) {
+      return NONE;
+    }
+    String w = why.trim().toLowerCase(Locale.ROOT);
+    if (w.matches("[a-z][a-z0-9_]{0,31}")) {
+      return w;
+    }
+    if (w.contains("budget")) {
+      return "budget";
+    }
+    if (w.contains("deadline")) {
+      return "deadline";
+    }
+    if (w.contains("attempt")) {
+      return "attempts";
+    }
+    return "other";
+  }
+
+  /**
+   * Normalises an internal-error location: core appends the failing object's name after " of " (for example "circuit
+   * breaker listener of graph"), which would make one series per object, so that part is dropped; a class name (as in
+   * "listener com.acme.Foo$$Lambda/0x1234") keeps only its simple name, without the per-run lambda suffix.
+   */
+  static String where(String where) {
+    if (where == null || where.isBlank()) {
+      return NONE;
+    }
+    String w = where;
+    int of = w.indexOf(" of ");
+    if (of >= 0) {
+      w = w.substring(0, of);
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String token : w.trim().split("\\s+")) {
+      int lambda = token.indexOf("$$");
+      if (lambda >= 0) {
+        token = token.substring(0, lambda);
+      }
+      int dot = token.lastIndexOf('.');
+      if (dot >= 0 && dot < token.length() - 1) {
+        token = token.substring(dot + 1);
+      }
+      sb.append(sb.length() == 0 ? "" : "_").append(token);
+    }
+    w = sb.toString().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_+|_+$", "");
+    if (w.length() > MAX_TAG_LENGTH) {
+      w = w.substring(0, MAX_TAG_LENGTH);
+    }
+    return w.isEmpty() ? NONE : w;
+  }
+
+  private static String[] lowerNames(Enum<?>[] values) {
+    String[] names = new String[values.length];
+    for (Enum<?> v : values) {
+      names[v.ordinal()] = v.name().toLowerCase(Locale.ROOT);
+    }
+    return names;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Keys
+
+  /** The tags of one {@code breakwater.calls} series; a record so that equality and hashing come for free. */
+  private record CallKey(String upstream, String domain, String operation, String outcome, String source) {}
+
+  /** The counter and timer of one call series, found with a single lookup. */
+  private record CallMeters(Counter calls, Timer duration) {}
+
+  /** The tags of one {@code breakwater.timeout.duration} series. */
+  private record TimerKey(String scope, String upstream, String domain, String operation) {}
+
+  /** One counter series: its definition (compared by identity) and up to five tag values in the definition's order. */
+  private record CounterKey(CounterDef def, String v0, String v1, String v2, String v3, String v4) {}
+
+  /** A counter's name, description and ordered tag keys. */
+  private static final class CounterDef {
+    final String name;
+    final String description;
+    final String[] tagKeys;
+
+    CounterDef(String name, String description, String... tagKeys) {
+      if (tagKeys.length > 5) {
+        throw new IllegalArgumentException("at most 5 tags: " + name);
+      }
+      this.name = name;
+      this.description = description;
+      this.tagKeys = tagKeys;
+    }
+  }
+}
