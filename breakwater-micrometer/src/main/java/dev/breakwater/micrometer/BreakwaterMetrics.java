@@ -198,16 +198,23 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   // Circuit breaker
 
   /**
-   * Registers {@code breakwater.circuit.state} and {@code breakwater.circuit.failure.rate} for the breaker, replacing
-   * the gauges of an earlier breaker of the same name.
+   * Registers {@code breakwater.circuit.state} and {@code breakwater.circuit.failure.rate} for a shared breaker,
+   * replacing the gauges of an earlier breaker of the same name; a per-tenant breaker gets no gauges.
    */
   @Override
   public void onCircuitBreakerCreated(CircuitBreaker breaker) {
+    if (perTenant(breaker.name())) {
+      // One gauge per tenant would be one series per tenant; per-tenant breakers are seen through the transition and
+      // rejection counters, which carry the upstream only.
+      return;
+    }
     String name = tag(breaker.name());
     // Gauges hold the breaker weakly (Micrometer's default): core keeps breakers in bounded registries that evict idle
     // ones, and a strong reference here would pin every evicted breaker for the life of the process. A breaker created
     // again under the same name must replace the old gauges, or Micrometer would hand back the existing gauge still
-    // bound to the old (possibly collected) instance and the new breaker would never be reported.
+    // bound to the old (possibly collected) instance and the new breaker would never be reported. Core keys shared
+    // breakers by upstream and config name but names them by upstream, so two configs of one upstream share a gauge
+    // and the breaker created last is the one reported.
     breakerGauges.compute(name, (n, old) -> {
       removeAll(old);
       return List.of(
@@ -227,13 +234,13 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   @Override
   public void onCircuitTransition(CircuitBreaker breaker, CircuitState from, CircuitState to, String reason) {
     // The reason is free text (it may carry numbers), so it is left to logs rather than made a tag.
-    increment(CIRCUIT_TRANSITIONS, tag(breaker.name()), state(from), state(to), null, null);
+    increment(CIRCUIT_TRANSITIONS, breakerName(breaker), state(from), state(to), null, null);
   }
 
   /** Counts a call refused by an open breaker in {@code breakwater.circuit.rejected}. */
   @Override
   public void onCircuitRejected(Pipeline<?> pipeline, CallContext ctx, CircuitBreaker breaker) {
-    increment(CIRCUIT_REJECTED, breaker == null ? NONE : tag(breaker.name()), upstream(pipeline, ctx),
+    increment(CIRCUIT_REJECTED, breakerName(breaker), upstream(pipeline, ctx),
         domain(pipeline, ctx), operation(ctx), null);
   }
 
@@ -416,6 +423,24 @@ public final class BreakwaterMetrics implements BreakwaterListener {
     return v == null ? NONE : v;
   }
 
+  /**
+   * Whether a breaker is one of core's per-tenant breakers, which it names {@code upstream/tenant}. An upstream name
+   * that itself contains a slash is treated the same way: losing its tail is better than risking a tenant id in a tag.
+   */
+  static boolean perTenant(String breakerName) {
+    return breakerName != null && breakerName.indexOf('/') >= 0;
+  }
+
+  /** The breaker's name as a tag: the upstream part only, so that a per-tenant breaker never leaks its tenant. */
+  static String breakerName(CircuitBreaker breaker) {
+    String n = breaker == null ? null : breaker.name();
+    if (n == null) {
+      return NONE;
+    }
+    int slash = n.indexOf('/');
+    return slash >= 0 ? n.substring(0, slash) : n;
+  }
+
   /** Maps attempt numbers to a bounded set: a misconfigured max-attempts must not add one series per attempt. */
   static String attemptTag(int attempt) {
     return attempt <= 2 ? ATTEMPT_TAGS[0] : attempt >= 5 ? ATTEMPT_TAGS[3] : ATTEMPT_TAGS[attempt - 2];
@@ -430,7 +455,7 @@ public final class BreakwaterMetrics implements BreakwaterListener {
 
   /**
    * Maps a retry give-up reason to a bounded tag: core's short identifiers pass through, and free text (which may
-   * carry numbers) is reduced to the policy that ran out.
+   * carry numbers or durations, as in "retry-after beyond PT30S") is reduced to the limit that ran out.
    */
   static String why(String why) {
     if (why == null || why.isBlank()) {
@@ -439,6 +464,9 @@ public final class BreakwaterMetrics implements BreakwaterListener {
     String w = why.trim().toLowerCase(Locale.ROOT);
     if (w.matches("[a-z][a-z0-9_]{0,31}")) {
       return w;
+    }
+    if (w.contains("retry-after") || w.contains("retry_after")) {
+      return "retry_after";
     }
     if (w.contains("budget")) {
       return "budget";
