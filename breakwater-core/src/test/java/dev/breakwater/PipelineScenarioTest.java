@@ -433,4 +433,18 @@ class PipelineScenarioTest {
     }
     assertThat(h.upstreamCalls).hasValue(10);
   }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void withoutAGateRetryAfterHoldsTheUpstreamsBreakerOpenThatLong(Mode mode) {
+    Pipeline<String> p = pipeline(graph().withRetry(null).withCircuitBreaker("cb"));
+    assertThat(h.script(fail(throttled(5))).run(mode, p, read("contoso")).error().code())
+        .isEqualTo(ErrorCode.THROTTLED);
+    Outcome held = h.run(mode, p, read("fabrikam"));
+    assertThat(held.error().code()).isEqualTo(ErrorCode.CIRCUIT_OPEN);
+    assertThat(held.error().retryAfter()).contains(Duration.ofSeconds(5));
+    h.time.advance(Duration.ofSeconds(5));
+    assertThat(h.run(mode, p, read("fabrikam")).value()).isEqualTo("ok");
+    assertThat(h.upstreamCalls).hasValue(2);
+  }
 }

@@ -641,7 +641,15 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
           result.completeExceptionally(step.failure);
           return;
         }
-        time.schedule(() -> engine.executor.execute(() -> attempt(n + 1)), step.delay);
+        time.schedule(() -> {
+          try {
+            engine.executor.execute(() -> attempt(n + 1));
+          } catch (Throwable t) {
+            // A rejected hand-off must fail the call, not leave its future hanging forever.
+            events.internalError("executor of " + config.name(), t);
+            result.completeExceptionally(toException(ctx, v, "retry could not be scheduled"));
+          }
+        }, step.delay);
       } catch (Throwable t) {
         result.completeExceptionally(asBreakwater(ctx, t));
       }
@@ -775,8 +783,16 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
 
   private Step afterFailure(CallContext ctx, int attempt, Verdict v, long now, long deadline, RetryBudget budget) {
     Duration ra = v.retryAfter();
-    if (v.code() == ErrorCode.THROTTLED && ra != null && config.throttleGate()) {
-      closeGate(ctx, ra);
+    if (v.code() == ErrorCode.THROTTLED && ra != null) {
+      if (config.throttleGate()) {
+        closeGate(ctx, ra);
+      } else {
+        // Without a per-tenant gate the upstream's word still holds: nobody calls it until Retry-After has passed.
+        CircuitBreaker b = breakerFor(ctx);
+        if (b != null) {
+          b.openFor(ra, "upstream asked to retry after " + ra);
+        }
+      }
     }
     boolean retryable = retry != null && v.retryable() && ctx.kind().retryable(ctx.idempotencyKey() != null);
     if (!retryable) {
