@@ -25,6 +25,7 @@ public final class CircuitBreaker {
   private final BiConsumer<String, Throwable> errorSink;
   private final AtomicReference<Phase> phase;
   private final long slowNanos;
+  private final boolean judgesSlowCalls;
 
   /**
    * Creates a breaker; {@code errorSink} receives any exception a listener throws (it is never passed to a caller).
@@ -36,8 +37,9 @@ public final class CircuitBreaker {
     this.time = Objects.requireNonNull(time, "time");
     this.errorSink = Objects.requireNonNull(errorSink, "errorSink");
     this.slowNanos = config.slowCallDuration().toNanos();
+    this.judgesSlowCalls = config.slowCallDetection();
     CircuitState initial = config.enabled() ? CircuitState.CLOSED : CircuitState.DISABLED;
-    this.phase = new AtomicReference<>(new Phase(initial, 0, Window.create(config, time.nanoTime())));
+    this.phase = new AtomicReference<>(new Phase(initial, 0, Window.create(config, time)));
   }
 
   /** The breaker's name (usually the upstream's). */
@@ -62,12 +64,12 @@ public final class CircuitBreaker {
 
   /** The failure rate of the current window in percent, or -1 while below the minimum calls. */
   public float failureRate() {
-    return phase.get().window.failureRate(time.nanoTime());
+    return phase.get().window.failureRate();
   }
 
   /** The slow-call rate of the current window in percent, or -1 while below the minimum calls. */
   public float slowCallRate() {
-    return phase.get().window.slowCallRate(time.nanoTime());
+    return phase.get().window.slowCallRate();
   }
 
   /** Adds a listener told of every transition. */
@@ -126,9 +128,9 @@ public final class CircuitBreaker {
 
   private void record(boolean failure, long durationNanos) {
     Phase p = phase.get();
-    boolean slow = slowNanos > 0 && config.slowCallDetection() && durationNanos >= slowNanos;
+    boolean slow = judgesSlowCalls && durationNanos >= slowNanos;
     if (p.state == CircuitState.CLOSED) {
-      if (p.window.record(failure, slow, time.nanoTime())) {
+      if (p.window.record(failure, slow)) {
         open(p, config.openDuration().toNanos(), failure ? "failure rate reached " + config.failureRateThreshold()
             + "%" : "slow-call rate reached " + config.slowCallRateThreshold() + "%");
       }
@@ -138,7 +140,7 @@ public final class CircuitBreaker {
           open(p, config.openDuration().toNanos(), "probe failed in half-open");
         }
       } else if (p.successes.incrementAndGet() >= config.halfOpenSuccesses()) {
-        transition(p, new Phase(CircuitState.CLOSED, 0, Window.create(config, time.nanoTime())),
+        transition(p, new Phase(CircuitState.CLOSED, 0, Window.create(config, time)),
             config.halfOpenSuccesses() + " probe(s) succeeded");
       }
     }
@@ -191,7 +193,7 @@ public final class CircuitBreaker {
       if (p.state == to) {
         return;
       }
-      if (transition(p, new Phase(to, 0, Window.create(config, time.nanoTime())), reason)) {
+      if (transition(p, new Phase(to, 0, Window.create(config, time)), reason)) {
         return;
       }
     }

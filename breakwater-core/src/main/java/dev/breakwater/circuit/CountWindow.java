@@ -34,7 +34,7 @@ final class CountWindow implements Window {
   }
 
   @Override
-  public boolean record(boolean failure, boolean slow, long nowNanos) {
+  public boolean record(boolean failure, boolean slow) {
     int outcome = (failure ? FAILURE : SUCCESS) | (slow ? SLOW : 0);
     long i = cursor.getAndIncrement();
     int old = ring.getAndSet((int) (i % size), outcome);
@@ -59,12 +59,12 @@ final class CountWindow implements Window {
   }
 
   @Override
-  public float failureRate(long nowNanos) {
+  public float failureRate() {
     return rate(failures.get());
   }
 
   @Override
-  public float slowCallRate(long nowNanos) {
+  public float slowCallRate() {
     return rate(slows.get());
   }
 

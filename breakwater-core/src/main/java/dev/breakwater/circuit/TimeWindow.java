@@ -19,7 +19,10 @@ final class TimeWindow implements Window {
   private long totalFailures;
   private long totalSlows;
 
-  TimeWindow(CircuitBreakerConfig c, long nowNanos) {
+  private final dev.breakwater.time.TimeSource time;
+
+  TimeWindow(CircuitBreakerConfig c, dev.breakwater.time.TimeSource time) {
+    this.time = time;
     this.size = c.windowSize();
     this.minimumCalls = c.minimumCalls();
     this.failureThreshold = c.failureRateThreshold();
@@ -32,8 +35,8 @@ final class TimeWindow implements Window {
   }
 
   @Override
-  public synchronized boolean record(boolean failure, boolean slow, long nowNanos) {
-    int b = roll(nowNanos);
+  public synchronized boolean record(boolean failure, boolean slow) {
+    int b = roll(time.nanoTime());
     calls[b]++;
     totalCalls++;
     if (failure) {
@@ -51,14 +54,14 @@ final class TimeWindow implements Window {
   }
 
   @Override
-  public synchronized float failureRate(long nowNanos) {
-    roll(nowNanos);
+  public synchronized float failureRate() {
+    roll(time.nanoTime());
     return totalCalls < minimumCalls ? -1f : (float) (totalFailures * 100.0 / totalCalls);
   }
 
   @Override
-  public synchronized float slowCallRate(long nowNanos) {
-    roll(nowNanos);
+  public synchronized float slowCallRate() {
+    roll(time.nanoTime());
     return totalCalls < minimumCalls ? -1f : (float) (totalSlows * 100.0 / totalCalls);
   }
 

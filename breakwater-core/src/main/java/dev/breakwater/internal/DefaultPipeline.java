@@ -130,7 +130,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     this.cacheStore = cacheStore != null ? cacheStore : (CacheStore<T>) engine.cacheStore;
     this.lastGoodValues = lastGood && cache == null ? new KeyedRegistry<>("lastgood:" + config.name(),
         engine.registryCapacity, Duration.ofDays(1), k -> null, time, events) : null;
-    this.needsClock = attemptNanos > 0 || deadlineNanos > 0 || retry != null || events.active()
+    this.needsClock = attemptNanos > 0 || deadlineNanos > 0 || retry != null || events.callsObserved()
         || (defaultBreaker != null && defaultBreaker.timesCalls()) || config.breakerPerTenant();
   }
 
@@ -183,7 +183,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   private T run(CallContext ctx, Callable<? extends T> call, SourceHolder h) {
     long start = needsClock ? time.nanoTime() : 0;
     long deadline = deadline(ctx, start);
-    if (!events.active()) {
+    if (!events.callsObserved()) {
       return syncFallback(ctx, call, deadline, h);
     }
     SourceHolder holder = h != null ? h : new SourceHolder();
@@ -341,11 +341,14 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     boolean clock = needsClock || ctx.deadline() != null;
     CircuitBreaker breaker = breakerFor(ctx);
     RetryBudget budget = retry == null ? null : budgetFor(ctx);
+    long t0 = clock ? time.nanoTime() : 0;
     if (budget != null) {
-      budget.onFirstAttempt();
+      budget.onFirstAttempt(t0);
     }
     for (int attempt = 1; ; attempt++) {
-      long t0 = clock ? time.nanoTime() : 0;
+      if (attempt > 1) {
+        t0 = time.nanoTime();
+      }
       if (t0 - deadline >= 0) {
         throw deadlineExceeded(ctx, t0, attempt);
       }
@@ -398,7 +401,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     long start = time.nanoTime();
     long deadline = deadline(ctx, start);
     CompletableFuture<CallResult<T>> out = guard(() -> asyncFallback(ctx, call, deadline));
-    if (!events.active()) {
+    if (!events.callsObserved()) {
       return out;
     }
     return out.whenComplete((r, e) -> events.callCompleted(this, ctx,
@@ -576,7 +579,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
 
     CompletableFuture<T> start() {
       if (budget != null) {
-        budget.onFirstAttempt();
+        budget.onFirstAttempt(time.nanoTime());
       }
       attempt(1);
       return result;
@@ -703,7 +706,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   }
 
   private void checkRateLimit(CallContext ctx, RateLimitDecision d) {
-    if (events.active()) {
+    if (events.rateLimitsObserved()) {
       events.rateLimit(this, ctx, d.isAllowed() ? rateLimits.get(0).name() : d.deniedBy(), d.isAllowed());
     }
     if (d.isAllowed()) {
@@ -813,7 +816,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     if (now + delay - deadline >= 0) {
       return stop(ctx, attempt, v, "deadline", v.code() == ErrorCode.THROTTLED ? null : "deadline");
     }
-    if (budget != null && !budget.tryRetry()) {
+    if (budget != null && !budget.tryRetry(now)) {
       if (events.active()) {
         events.emit(l -> l.onRetryBudgetExhausted(this, ctx));
       }

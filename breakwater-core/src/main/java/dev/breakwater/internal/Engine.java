@@ -134,7 +134,7 @@ public final class Engine {
 
   /** The retry budget of an upstream under a named retry config. */
   public RetryBudget budget(String upstream, String retryName, RetryBudgetConfig c) {
-    return budgets.computeIfAbsent(upstream + '|' + retryName, k -> new RetryBudget(c, time));
+    return budgets.computeIfAbsent(upstream + '|' + retryName, k -> new RetryBudget(c));
   }
 
   /** Every breaker, for admin listings. */

@@ -18,15 +18,44 @@ public final class Events {
   private static final Logger LOG = LoggerFactory.getLogger("dev.breakwater.internal-error");
 
   private final BreakwaterListener[] listeners;
+  // The two events of every admitted call go only to listeners that implement them, so that an engine whose only
+  // listener is the logger pays nothing per successful call.
+  private final BreakwaterListener[] callListeners;
+  private final BreakwaterListener[] rateLimitListeners;
 
   /** Creates a fan-out over the given listeners. */
   public Events(List<BreakwaterListener> listeners) {
     this.listeners = listeners.toArray(new BreakwaterListener[0]);
+    this.callListeners = implementing(listeners, "onCallCompleted", Pipeline.class, CallContext.class,
+        ErrorCode.class, Source.class, long.class);
+    this.rateLimitListeners = implementing(listeners, "onRateLimit", Pipeline.class, CallContext.class,
+        String.class, boolean.class);
+  }
+
+  private static BreakwaterListener[] implementing(List<BreakwaterListener> listeners, String method,
+      Class<?>... params) {
+    return listeners.stream().filter(l -> {
+      try {
+        return l.getClass().getMethod(method, params).getDeclaringClass() != BreakwaterListener.class;
+      } catch (NoSuchMethodException e) {
+        throw new IllegalStateException(e);
+      }
+    }).toArray(BreakwaterListener[]::new);
   }
 
   /** Whether anybody listens; callers skip building an event when nobody does. */
   public boolean active() {
     return listeners.length > 0;
+  }
+
+  /** Whether anybody listens to completed calls (and so needs their durations). */
+  public boolean callsObserved() {
+    return callListeners.length > 0;
+  }
+
+  /** Whether anybody listens to rate-limit decisions. */
+  public boolean rateLimitsObserved() {
+    return rateLimitListeners.length > 0;
   }
 
   /** Delivers an event to every listener. */
@@ -42,7 +71,7 @@ public final class Events {
 
   /** The per-call event, written out without a lambda so that the success path allocates nothing. */
   public void callCompleted(Pipeline<?> p, CallContext ctx, ErrorCode code, Source source, long durationNanos) {
-    for (BreakwaterListener l : listeners) {
+    for (BreakwaterListener l : callListeners) {
       try {
         l.onCallCompleted(p, ctx, code, source, durationNanos);
       } catch (Throwable t) {
@@ -53,7 +82,7 @@ public final class Events {
 
   /** A rate-limit decision, written out without a lambda since it happens on every admitted call. */
   public void rateLimit(Pipeline<?> p, CallContext ctx, String limit, boolean allowed) {
-    for (BreakwaterListener l : listeners) {
+    for (BreakwaterListener l : rateLimitListeners) {
       try {
         l.onRateLimit(p, ctx, limit, allowed);
       } catch (Throwable t) {

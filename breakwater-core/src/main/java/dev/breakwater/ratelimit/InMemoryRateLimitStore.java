@@ -24,6 +24,8 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
   private final Duration idle;
   private final Events events;
   private final ConcurrentHashMap<String, KeyedRegistry<AtomicLong>> buckets = new ConcurrentHashMap<>();
+  // A GLOBAL limit has one bucket: it needs no registry (and no idle-expiry clock read on every look-up).
+  private final ConcurrentHashMap<String, AtomicLong> globals = new ConcurrentHashMap<>();
 
   /** Creates a store holding at most {@code capacity} buckets per limit, each forgotten after {@code idle}. */
   public InMemoryRateLimitStore(TimeSource time, long capacity, Duration idle, Events events) {
@@ -65,6 +67,10 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
   }
 
   private AtomicLong bucket(RateLimitConfig limit, String key) {
+    if (limit.scope() == RateLimitScope.GLOBAL) {
+      AtomicLong g = globals.get(limit.name());
+      return g != null ? g : globals.computeIfAbsent(limit.name(), n -> new AtomicLong(Long.MIN_VALUE));
+    }
     KeyedRegistry<AtomicLong> r = buckets.get(limit.name());
     return (r != null ? r : registry(limit)).get(key);
   }

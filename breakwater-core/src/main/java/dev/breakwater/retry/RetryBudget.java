@@ -1,6 +1,5 @@
 package dev.breakwater.retry;
 
-import dev.breakwater.time.TimeSource;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -12,15 +11,13 @@ public final class RetryBudget {
   private static final long SECOND = 1_000_000_000L;
 
   private final RetryBudgetConfig config;
-  private final TimeSource time;
   private final int buckets;
   // Three longs per bucket: the second it counts, first attempts, retries.
   private final AtomicLongArray cells;
 
-  /** Creates a budget. */
-  public RetryBudget(RetryBudgetConfig config, TimeSource time) {
+  /** Creates a budget; callers pass the current time of their own time source to every method. */
+  public RetryBudget(RetryBudgetConfig config) {
     this.config = config;
-    this.time = time;
     this.buckets = (int) Math.max(1, config.window().toSeconds());
     this.cells = new AtomicLongArray(buckets * 3);
     for (int i = 0; i < buckets; i++) {
@@ -28,15 +25,15 @@ public final class RetryBudget {
     }
   }
 
-  /** Counts a first attempt, which earns the budget {@code ratio} retries. */
-  public void onFirstAttempt() {
-    int b = bucket(Math.floorDiv(time.nanoTime(), SECOND));
+  /** Counts a first attempt made at {@code nowNanos} (of the engine's time source); it earns {@code ratio} retries. */
+  public void onFirstAttempt(long nowNanos) {
+    int b = bucket(Math.floorDiv(nowNanos, SECOND));
     cells.incrementAndGet(b * 3 + 1);
   }
 
-  /** Takes one retry from the budget if the window allows it. */
-  public boolean tryRetry() {
-    long second = Math.floorDiv(time.nanoTime(), SECOND);
+  /** Takes one retry at {@code nowNanos} from the budget if the window allows it. */
+  public boolean tryRetry(long nowNanos) {
+    long second = Math.floorDiv(nowNanos, SECOND);
     int b = bucket(second);
     long firsts = 0;
     long retries = 0;
