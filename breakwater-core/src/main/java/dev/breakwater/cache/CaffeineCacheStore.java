@@ -1,8 +1,7 @@
 package dev.breakwater.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
+import dev.breakwater.internal.ExpiringCache;
 import dev.breakwater.spi.CacheStore;
 import dev.breakwater.time.TimeSource;
 
@@ -18,27 +17,7 @@ public final class CaffeineCacheStore<V> implements CacheStore<V> {
   /** Creates a cache of at most {@code maxEntries} entries. */
   public CaffeineCacheStore(TimeSource time, long maxEntries) {
     this.time = time;
-    this.cache = Caffeine.newBuilder()
-        .maximumSize(maxEntries)
-        .ticker(time::nanoTime)
-        .executor(Runnable::run)
-        .expireAfter(new Expiry<String, CacheEntry<V>>() {
-          @Override
-          public long expireAfterCreate(String key, CacheEntry<V> e, long now) {
-            return remaining(e);
-          }
-
-          @Override
-          public long expireAfterUpdate(String key, CacheEntry<V> e, long now, long current) {
-            return remaining(e);
-          }
-
-          @Override
-          public long expireAfterRead(String key, CacheEntry<V> e, long now, long current) {
-            return current;
-          }
-        })
-        .build();
+    this.cache = ExpiringCache.build(time, maxEntries, this::remaining);
   }
 
   private long remaining(CacheEntry<V> e) {

@@ -1,8 +1,7 @@
 package dev.breakwater.idempotency;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
+import dev.breakwater.internal.ExpiringCache;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.time.TimeSource;
 import java.time.Duration;
@@ -21,27 +20,7 @@ public final class InMemoryIdempotencyStore<V> implements IdempotencyStore<V> {
   /** Creates a store of at most {@code capacity} records. */
   public InMemoryIdempotencyStore(TimeSource time, long capacity) {
     this.time = time;
-    this.records = Caffeine.newBuilder()
-        .maximumSize(capacity)
-        .ticker(time::nanoTime)
-        .executor(Runnable::run)
-        .expireAfter(new Expiry<String, Entry<V>>() {
-          @Override
-          public long expireAfterCreate(String key, Entry<V> e, long now) {
-            return Math.max(0, e.expiresAt - now);
-          }
-
-          @Override
-          public long expireAfterUpdate(String key, Entry<V> e, long now, long current) {
-            return Math.max(0, e.expiresAt - now);
-          }
-
-          @Override
-          public long expireAfterRead(String key, Entry<V> e, long now, long current) {
-            return current;
-          }
-        })
-        .build();
+    this.records = ExpiringCache.build(time, capacity, e -> e.expiresAt - time.nanoTime());
   }
 
   @Override

@@ -490,9 +490,14 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
                     done.complete(new CallResult<>(v, Source.UPSTREAM));
                   });
             } else {
-              idempotencyStore.release(key, ctx.fingerprint());
-              idempotencyEvent(ctx, "released");
-              done.completeExceptionally(e);
+              idempotencyStore.releaseAsync(key, ctx.fingerprint()).whenComplete((x, storeError) -> {
+                if (storeError != null) {
+                  // The key stays reserved until its lease ends; the caller still gets the call's own error.
+                  events.internalError("idempotency store release", storeError);
+                }
+                idempotencyEvent(ctx, "released");
+                done.completeExceptionally(e);
+              });
             }
           });
           return done;

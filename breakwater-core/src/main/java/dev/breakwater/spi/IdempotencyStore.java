@@ -31,6 +31,12 @@ public interface IdempotencyStore<V> {
     return CompletableFuture.completedFuture(reserve(key, fingerprint, lease));
   }
 
+  /** The asynchronous form of {@link #release}. */
+  default CompletionStage<Void> releaseAsync(String key, String fingerprint) {
+    release(key, fingerprint);
+    return CompletableFuture.completedFuture(null);
+  }
+
   /** The asynchronous form of {@link #complete}. */
   default CompletionStage<Void> completeAsync(String key, String fingerprint, V value, Duration ttl) {
     complete(key, fingerprint, value, ttl);
