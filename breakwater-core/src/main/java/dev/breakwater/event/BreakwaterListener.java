@@ -72,6 +72,12 @@ public interface BreakwaterListener {
   /** A bounded registry crossed 90 % of its key capacity. */
   default void onRegistryNearCapacity(String registry, long size, long capacity) {}
 
+  /** A shared state store (such as Redis) became unreachable and fell back to local state, or came back. */
+  default void onStateStore(String store, boolean degraded, String detail) {}
+
+  /** A decision was taken on local fallback state because the shared store was unreachable. */
+  default void onDegradedDecision(String store) {}
+
   /** Something inside the engine failed (a listener, a background task); it was logged and the call went on. */
   default void onInternalError(String where, Throwable error) {}
 }

@@ -1,0 +1,148 @@
+package dev.breakwater.redis;
+
+import dev.breakwater.cache.CaffeineCacheStore;
+import dev.breakwater.event.BreakwaterListener;
+import dev.breakwater.idempotency.InMemoryIdempotencyStore;
+import dev.breakwater.internal.Events;
+import dev.breakwater.ratelimit.InMemoryRateLimitStore;
+import dev.breakwater.redis.internal.RedisCacheStore;
+import dev.breakwater.redis.internal.RedisConnector;
+import dev.breakwater.redis.internal.RedisGuard;
+import dev.breakwater.redis.internal.RedisIdempotencyStore;
+import dev.breakwater.redis.internal.RedisRateLimitStore;
+import dev.breakwater.redis.internal.RedisThrottleGateStore;
+import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.IdempotencyStore;
+import dev.breakwater.spi.RateLimitStore;
+import dev.breakwater.spi.ThrottleGateStore;
+import dev.breakwater.throttle.InMemoryThrottleGateStore;
+import dev.breakwater.time.Cancellable;
+import dev.breakwater.time.TimeSource;
+import io.lettuce.core.ScriptOutputType;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fleet's shared state in Redis: hand its stores to {@code Breakwater.builder()} (rate limits, throttle gates) and to
+ * pipelines (idempotency, cache, typed by a {@link ValueCodec}). Every store falls back to local state while Redis is
+ * unreachable and returns to Redis by itself; {@link #health()} tells which it is on.
+ *
+ * <pre>{@code
+ * RedisState redis = RedisState.connect(RedisStateConfig.standalone("redis://127.0.0.1:6380"));
+ * Breakwater bw = Breakwater.builder().rateLimitStore(redis.rateLimitStore())
+ *     .throttleGateStore(redis.throttleGateStore()).build();
+ * }</pre>
+ */
+public final class RedisState implements AutoCloseable {
+  private static final RedisConnectorScripts SCRIPTS = new RedisConnectorScripts();
+
+  private final RedisStateConfig config;
+  private final TimeSource time;
+  private final Events events;
+  private final RedisConnector redis;
+  private final RedisGuard guard;
+  private final RedisRateLimitStore rateLimits;
+  private final RedisThrottleGateStore gates;
+  private final String instanceId = UUID.randomUUID().toString();
+  private final AtomicInteger liveInstances = new AtomicInteger(1);
+  private volatile Cancellable heartbeat = Cancellable.NONE;
+  private volatile boolean closed;
+
+  private RedisState(RedisStateConfig config, TimeSource time, List<BreakwaterListener> listeners) {
+    this.config = config;
+    this.time = time;
+    this.events = new Events(listeners);
+    this.redis = new RedisConnector(config);
+    this.guard = new RedisGuard(config, time, events);
+    Duration idle = Duration.ofMinutes(10);
+    this.rateLimits = new RedisRateLimitStore(redis, guard, new InMemoryRateLimitStore(time, 100_000, idle, events),
+        liveInstances::get, config, time);
+    this.gates = new RedisThrottleGateStore(redis, guard, new InMemoryThrottleGateStore(time, 100_000, events), time);
+    beat();
+  }
+
+  /** Connects with the real clock; a Redis that is down now is not an error (the stores start on local state). */
+  public static RedisState connect(RedisStateConfig config) {
+    return connect(config, TimeSource.system(), List.of());
+  }
+
+  /** Connects with the given clock and listeners (told when the state falls back to local and comes back). */
+  public static RedisState connect(RedisStateConfig config, TimeSource time, List<BreakwaterListener> listeners) {
+    return new RedisState(config, time, listeners);
+  }
+
+  /** Rate limits decided in Redis, several limits in one round trip. */
+  public RateLimitStore rateLimitStore() {
+    return rateLimits;
+  }
+
+  /** Throttle gates shared by the fleet. */
+  public ThrottleGateStore throttleGateStore() {
+    return gates;
+  }
+
+  /** Idempotency records in Redis, values encoded by {@code codec}. */
+  public <V> IdempotencyStore<V> idempotencyStore(ValueCodec<V> codec) {
+    return new RedisIdempotencyStore<>(redis, guard, new InMemoryIdempotencyStore<>(time, 100_000), codec, config);
+  }
+
+  /**
+   * A two-level cache named {@code name} (L1 of at most {@code l1Entries} in this process, L2 in Redis), values
+   * encoded by {@code codec}; invalidations reach every instance's L1.
+   */
+  public <V> CacheStore<V> cacheStore(String name, ValueCodec<V> codec, long l1Entries) {
+    return new RedisCacheStore<>(redis, guard, new CaffeineCacheStore<>(time, l1Entries), codec, time,
+        config.maxCacheValueBytes(), name);
+  }
+
+  /** Whether the stores run on Redis or on local fallback state, and why. */
+  public Health health() {
+    return new Health(guard.degraded(), guard.degraded() ? "state store degraded: " + guard.lastFailure()
+        : "redis reachable", guard.degradedDecisions(), liveInstances.get());
+  }
+
+  /** Reloads every open throttle gate from Redis; completes with how many were found. */
+  public java.util.concurrent.CompletionStage<Integer> resyncGates() {
+    return gates.resync();
+  }
+
+  /**
+   * The health of the state store.
+   *
+   * @param degraded           whether decisions are taken on local state
+   * @param detail             a human-readable reason
+   * @param degradedDecisions  decisions taken on local state since start
+   * @param liveInstances      instances seen alive in the last heartbeats
+   */
+  public record Health(boolean degraded, String detail, long degradedDecisions, int liveInstances) {}
+
+  private void beat() {
+    if (closed) {
+      return;
+    }
+    long live = config.heartbeat().toMillis() * 3;
+    guard.fireAndForget(() -> redis.<Long>eval(SCRIPTS.heartbeat, ScriptOutputType.INTEGER,
+        new String[] {config.keyPrefix() + ":instances"}, instanceId.getBytes(StandardCharsets.US_ASCII),
+        Long.toString(live).getBytes(StandardCharsets.US_ASCII)).thenAccept(n -> {
+          if (n != null && n > 0) {
+            liveInstances.set((int) (long) n);
+          }
+        }), "heartbeat");
+    heartbeat = time.schedule(this::beat, config.heartbeat());
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    heartbeat.cancel();
+    redis.close();
+  }
+
+  /** Holds the scripts the facade runs itself. */
+  private static final class RedisConnectorScripts {
+    final RedisConnector.Script heartbeat = RedisConnector.Script.resource("heartbeat.lua");
+  }
+}

@@ -1,0 +1,116 @@
+package dev.breakwater.redis.internal;
+
+import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.circuit.CircuitBreakerConfig;
+import dev.breakwater.circuit.CircuitState;
+import dev.breakwater.internal.Events;
+import dev.breakwater.redis.RedisStateConfig;
+import dev.breakwater.time.TimeSource;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every Redis command goes through here: a failed or timed-out command, or one refused because Redis is known to be
+ * down, is answered from local state instead, so no caller ever sees an exception because Redis is down. Redis's own
+ * health is a Breakwater circuit breaker (one mechanism): {@code failuresToOpen} failures in a row move the instance
+ * to local state for {@code openDuration}; then one probe decides whether it goes back. Each change is logged once.
+ */
+public final class RedisGuard {
+  private static final Logger LOG = LoggerFactory.getLogger("dev.breakwater.redis");
+
+  private final CircuitBreaker breaker;
+  private final Events events;
+  private final LongAdder degradedDecisions = new LongAdder();
+  private volatile String lastFailure = "";
+
+  /** Creates the guard of one connection. */
+  public RedisGuard(RedisStateConfig config, TimeSource time, Events events) {
+    this.events = events;
+    int n = config.failuresToOpen();
+    this.breaker = new CircuitBreaker("redis", new CircuitBreakerConfig(true,
+        CircuitBreakerConfig.WindowType.COUNT_BASED, n, n, 100, 100, Duration.ofMinutes(1),
+        config.openDuration(), 1, 1), time, events::internalError);
+    breaker.addListener((b, from, to, reason) -> {
+      if (from == CircuitState.CLOSED && to == CircuitState.OPEN) {
+        LOG.warn("redis unreachable ({}); deciding on local state until it returns", lastFailure);
+        events.emit(l -> l.onStateStore("redis", true, "redis unreachable: " + lastFailure));
+      } else if (to == CircuitState.CLOSED) {
+        LOG.info("redis is back; shared state resumed after {} decisions on local state", degradedDecisions.sum());
+        events.emit(l -> l.onStateStore("redis", false, "redis reachable"));
+      }
+    });
+  }
+
+  /**
+   * Runs {@code redis}; when Redis is down, the command fails or it times out, answers {@code local} instead.
+   * {@code local} must not throw.
+   */
+  public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> redis, Supplier<T> local) {
+    if (!breaker.tryAcquirePermission()) {
+      return CompletableFuture.completedFuture(degraded(local));
+    }
+    CompletableFuture<T> f;
+    try {
+      f = redis.get();
+    } catch (Throwable t) {
+      f = CompletableFuture.failedFuture(t);
+    }
+    return f.handle((v, e) -> {
+      if (e == null) {
+        breaker.onSuccess(0);
+        return v;
+      }
+      lastFailure = String.valueOf(e.getCause() != null ? e.getCause() : e);
+      breaker.onFailure(0);
+      return degraded(local);
+    });
+  }
+
+  /** Runs a Redis command whose answer nobody waits for (publish, replication of a local decision). */
+  public void fireAndForget(Supplier<CompletableFuture<?>> redis, String what) {
+    if (!breaker.tryAcquirePermission()) {
+      return;
+    }
+    CompletableFuture<?> f;
+    try {
+      f = redis.get();
+    } catch (Throwable t) {
+      f = CompletableFuture.failedFuture(t);
+    }
+    f.whenComplete((v, e) -> {
+      if (e == null) {
+        breaker.onSuccess(0);
+      } else {
+        lastFailure = what + ": " + (e.getCause() != null ? e.getCause() : e);
+        breaker.onFailure(0);
+      }
+    });
+  }
+
+  private <T> T degraded(Supplier<T> local) {
+    degradedDecisions.increment();
+    if (events.active()) {
+      events.emit(l -> l.onDegradedDecision("redis"));
+    }
+    return local.get();
+  }
+
+  /** Whether the instance currently decides on local state. */
+  public boolean degraded() {
+    return breaker.state() != CircuitState.CLOSED;
+  }
+
+  /** Decisions made on local state so far. */
+  public long degradedDecisions() {
+    return degradedDecisions.sum();
+  }
+
+  /** The last Redis failure seen, for health details. */
+  public String lastFailure() {
+    return lastFailure;
+  }
+}

@@ -1,0 +1,102 @@
+package dev.breakwater.redis.internal;
+
+import dev.breakwater.spi.ThrottleGateStore;
+import dev.breakwater.throttle.InMemoryThrottleGateStore;
+import dev.breakwater.time.TimeSource;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.SetArgs;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Throttle gates shared by a fleet. Closing a gate writes it to Redis (a key that expires with the gate) and
+ * publishes it; every instance applies published gates to its own local map, so the per-call check never leaves the
+ * process. Messages carry the remaining duration rather than an instant, so instances with skewed clocks agree
+ * (within the propagation delay). After a reconnect an instance reloads the open gates with SCAN, since messages
+ * published while it was away are lost.
+ */
+public final class RedisThrottleGateStore implements ThrottleGateStore {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisThrottleGateStore.class);
+  private static final char SEP = '\u001f';
+
+  private final RedisConnector redis;
+  private final RedisGuard guard;
+  private final InMemoryThrottleGateStore local;
+  private final TimeSource time;
+  private final String channel;
+  private final String keyPrefix;
+
+  /** Creates the store and subscribes to the fleet's gate channel. */
+  public RedisThrottleGateStore(RedisConnector redis, RedisGuard guard, InMemoryThrottleGateStore local,
+      TimeSource time) {
+    this.redis = redis;
+    this.guard = guard;
+    this.local = local;
+    this.time = time;
+    this.channel = redis.prefix() + ":gates";
+    this.keyPrefix = redis.prefix() + ":gate:";
+    redis.subscribe((ch, message) -> onMessage(message), channel);
+    redis.onReconnect(this::resync);
+  }
+
+  @Override
+  public long closedUntil(String upstream, String tenant) {
+    return local.closedUntil(upstream, tenant);
+  }
+
+  @Override
+  public void close(String upstream, String tenant, long untilEpochMillis) {
+    local.close(upstream, tenant, untilEpochMillis);
+    long remaining = untilEpochMillis - time.epochMillis();
+    if (remaining <= 0) {
+      return;
+    }
+    String member = upstream + SEP + tenant;
+    byte[] message = (remaining + String.valueOf(SEP) + member).getBytes(StandardCharsets.UTF_8);
+    guard.fireAndForget(() -> redis.commands().set(keyPrefix + Keys.tag(tenant) + member,
+        Long.toString(remaining).getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.px(remaining))
+        .toCompletableFuture().thenCompose(ok -> redis.commands().publish(channel, message).toCompletableFuture()),
+        "publish gate");
+  }
+
+  private void onMessage(byte[] message) {
+    try {
+      String m = new String(message, StandardCharsets.UTF_8);
+      int a = m.indexOf(SEP);
+      int b = m.indexOf(SEP, a + 1);
+      long remaining = Long.parseLong(m.substring(0, a));
+      local.close(m.substring(a + 1, b), m.substring(b + 1), time.epochMillis() + remaining);
+    } catch (RuntimeException e) {
+      LOG.warn("ignored a malformed gate message on {}", channel, e);
+    }
+  }
+
+  /** Reloads every open gate from Redis (after a reconnect, messages published meanwhile are lost). */
+  public CompletableFuture<Integer> resync() {
+    return scan(ScanCursor.INITIAL, 0);
+  }
+
+  private CompletableFuture<Integer> scan(ScanCursor cursor, int loaded) {
+    ScanArgs args = ScanArgs.Builder.matches(Keys.globEscape(keyPrefix) + "*").limit(500);
+    return redis.commands().scan(cursor, args).toCompletableFuture().thenCompose((KeyScanCursor<String> c) -> {
+      CompletableFuture<?>[] reads = c.getKeys().stream().map(k -> redis.commands().pttl(k).toCompletableFuture()
+          .thenAccept(ttl -> {
+            if (ttl != null && ttl > 0) {
+              String member = k.substring(k.indexOf('}') + 1);
+              int s = member.indexOf(SEP);
+              local.close(member.substring(0, s), member.substring(s + 1), time.epochMillis() + ttl);
+            }
+          })).toArray(CompletableFuture[]::new);
+      int n = loaded + reads.length;
+      return CompletableFuture.allOf(reads).thenCompose(x -> c.isFinished()
+          ? CompletableFuture.completedFuture(n) : scan(c, n));
+    }).exceptionally(e -> {
+      LOG.warn("could not reload throttle gates from redis: {}", e.toString());
+      return loaded;
+    });
+  }
+}
