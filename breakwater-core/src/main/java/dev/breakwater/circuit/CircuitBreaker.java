@@ -93,7 +93,16 @@ public final class CircuitBreaker {
         transition(p, half, "open duration elapsed");
         return tryAcquirePermission();
       case HALF_OPEN:
-        return p.probes.incrementAndGet() <= config.halfOpenProbes();
+        // Count only granted probes, so that a probe handed back by onIgnored() frees a slot for the next call.
+        while (true) {
+          int c = p.probes.get();
+          if (c >= config.halfOpenProbes()) {
+            return false;
+          }
+          if (p.probes.compareAndSet(c, c + 1)) {
+            return true;
+          }
+        }
       default:
         return false;
     }
@@ -190,8 +199,8 @@ public final class CircuitBreaker {
   private void force(CircuitState to, String reason) {
     while (true) {
       Phase p = phase.get();
-      if (p.state == to) {
-        return;
+      if (p.state == to && to != CircuitState.CLOSED) {
+        return; // a reset always empties the window, even of a breaker that is already closed
       }
       if (transition(p, new Phase(to, 0, Window.create(config, time)), reason)) {
         return;

@@ -42,8 +42,9 @@ final class CountWindow implements Window {
     int ds = ((outcome & SLOW) >> 2) - ((old & SLOW) >> 2);
     long f = df == 0 ? -1 : failures.addAndGet(df);
     long s = ds == 0 ? -1 : slows.addAndGet(ds);
-    if (df <= 0 && ds <= 0) {
-      return false; // a rate can only have risen if a failure or a slow call came in
+    if (df <= 0 && ds <= 0 && i + 1 != minimumCalls) {
+      // A rate can only have risen if a failure or a slow call came in, or be judged for the first time now.
+      return false;
     }
     long total = Math.min(i + 1, size);
     if (total < minimumCalls) {

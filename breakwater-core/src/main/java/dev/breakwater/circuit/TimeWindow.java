@@ -47,7 +47,8 @@ final class TimeWindow implements Window {
       slows[b]++;
       totalSlows++;
     }
-    if ((!failure && !slow) || totalCalls < minimumCalls) {
+    // No short cut for a success: the call that reaches minimumCalls, or buckets rolling out, can raise a rate.
+    if (totalCalls < minimumCalls) {
       return false;
     }
     return totalFailures * 100.0 >= failureThreshold * totalCalls || totalSlows * 100.0 >= slowThreshold * totalCalls;

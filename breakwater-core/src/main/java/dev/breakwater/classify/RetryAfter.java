@@ -33,6 +33,11 @@ public final class RetryAfter {
       return null;
     }
     if (isDigits(v)) {
+      int z = 0;
+      while (z < v.length() - 1 && v.charAt(z) == '0') {
+        z++; // leading zeros are valid delta-seconds
+      }
+      v = v.substring(z);
       if (v.length() > 12) {
         return Duration.ofSeconds(MAX_SECONDS);
       }
