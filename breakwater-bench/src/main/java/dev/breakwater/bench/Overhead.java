@@ -265,6 +265,15 @@ public class Overhead {
     return s.upstream.get();
   }
 
+  /**
+   * Not a row of the comparison: one {@code System.nanoTime()}, the price of every clock read a policy makes (a
+   * timeout, a time-based window, a rate limiter, a retry budget).
+   */
+  @Benchmark
+  public long clockRead() {
+    return System.nanoTime();
+  }
+
   @Benchmark
   public String breakwaterBreaker(BreakwaterBreaker s) {
     return s.pipeline.execute(s.ctx, s.upstream);

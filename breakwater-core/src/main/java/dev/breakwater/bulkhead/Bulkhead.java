@@ -98,7 +98,10 @@ public final class Bulkhead {
   /** Returns a permit and hands it to the next eligible waiter. */
   public void release() {
     active.decrementAndGet();
-    drain();
+    // A waiter counts itself in `queued` before it enqueues and drains after, so skipping here loses no wake-up.
+    if (queued.get() > 0) {
+      drain();
+    }
   }
 
   private void drain() {

@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Each record claims a slot with one increment of a cursor and swaps its outcome in; the failure and slow counters
  * change only by the difference between the outcome swapped out and the one swapped in. In the steady state of a
  * healthy upstream a success replaces a success, so the hot path is two uncontended atomic operations and no
- * allocation. The counters always equal the ring's contents once concurrent records have landed.
+ * allocation. The counters always equal the ring's contents once concurrent records have landed. Once the ring is
+ * full and holds no failure and no slow call, a success is not written at all (the ring would not change), so a
+ * healthy upstream's calls only read shared state.
  */
 final class CountWindow implements Window {
   private static final int SUCCESS = 1;
@@ -24,6 +26,7 @@ final class CountWindow implements Window {
   private final AtomicLong cursor = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong slows = new AtomicLong();
+  private volatile boolean full;
 
   CountWindow(CircuitBreakerConfig c) {
     this.size = c.windowSize();
@@ -35,8 +38,17 @@ final class CountWindow implements Window {
 
   @Override
   public boolean record(boolean failure, boolean slow) {
+    if (!failure && !slow && full && failures.get() == 0 && slows.get() == 0) {
+      // A full window of successes stays a full window of successes: writing would change nothing but would make
+      // every core fight over the cursor's cache line. A failure racing with this skip is recorded by its own
+      // thread; it is merely evicted one call later than in a strictly ordered history.
+      return false;
+    }
     int outcome = (failure ? FAILURE : SUCCESS) | (slow ? SLOW : 0);
     long i = cursor.getAndIncrement();
+    if (!full && i + 1 >= size) {
+      full = true;
+    }
     int old = ring.getAndSet((int) (i % size), outcome);
     int df = ((outcome & FAILURE) >> 1) - ((old & FAILURE) >> 1);
     int ds = ((outcome & SLOW) >> 2) - ((old & SLOW) >> 2);

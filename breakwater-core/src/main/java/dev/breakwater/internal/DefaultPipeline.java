@@ -181,14 +181,15 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   }
 
   private T run(CallContext ctx, Callable<? extends T> call, SourceHolder h) {
-    long start = needsClock ? time.nanoTime() : 0;
+    // One clock reading serves the deadline, the rate limiter, the retry budget and the first attempt's timer.
+    long start = clocked(ctx) ? time.nanoTime() : 0;
     long deadline = deadline(ctx, start);
     if (!events.callsObserved()) {
-      return syncFallback(ctx, call, deadline, h);
+      return syncFallback(ctx, call, start, deadline, h);
     }
     SourceHolder holder = h != null ? h : new SourceHolder();
     try {
-      T v = syncFallback(ctx, call, deadline, holder);
+      T v = syncFallback(ctx, call, start, deadline, holder);
       events.callCompleted(this, ctx, null, holder.source, time.nanoTime() - start);
       return v;
     } catch (BreakwaterException e) {
@@ -197,12 +198,16 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     }
   }
 
-  private T syncFallback(CallContext ctx, Callable<? extends T> call, long deadline, SourceHolder h) {
+  private boolean clocked(CallContext ctx) {
+    return needsClock || ctx.deadline() != null;
+  }
+
+  private T syncFallback(CallContext ctx, Callable<? extends T> call, long start, long deadline, SourceHolder h) {
     if (fallback == null) {
-      return syncCache(ctx, call, deadline, h);
+      return syncCache(ctx, call, start, deadline, h);
     }
     try {
-      T v = syncCache(ctx, call, deadline, h);
+      T v = syncCache(ctx, call, start, deadline, h);
       rememberLastGood(ctx, v);
       return v;
     } catch (BreakwaterException e) {
@@ -214,9 +219,9 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     }
   }
 
-  private T syncCache(CallContext ctx, Callable<? extends T> call, long deadline, SourceHolder h) {
+  private T syncCache(CallContext ctx, Callable<? extends T> call, long start, long deadline, SourceHolder h) {
     if (cache == null || ctx.kind() != OperationKind.READ) {
-      return syncIdempotency(ctx, call, deadline, h);
+      return syncIdempotency(ctx, call, start, deadline, h);
     }
     String key = cacheKey(ctx);
     CacheEntry<T> entry = cacheStore.get(key);
@@ -240,7 +245,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     cacheEvent(ctx, "miss");
     try {
       SourceHolder inner = new SourceHolder();
-      T v = syncIdempotency(ctx, call, deadline, inner);
+      T v = syncIdempotency(ctx, call, start, deadline, inner);
       storeInCache(key, v);
       mine.complete(new CallResult<>(v, inner.source));
       return v;
@@ -277,9 +282,10 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     }
   }
 
-  private T syncIdempotency(CallContext ctx, Callable<? extends T> call, long deadline, SourceHolder h) {
+  private T syncIdempotency(CallContext ctx, Callable<? extends T> call, long start, long deadline,
+      SourceHolder h) {
     if (idempotency == null || ctx.idempotencyKey() == null) {
-      return syncAdmission(ctx, call, deadline);
+      return syncAdmission(ctx, call, start, deadline);
     }
     String key = idempotencyKey(ctx);
     Reservation<T> r = idempotencyStore.reserve(key, ctx.fingerprint(), lease(deadline));
@@ -292,7 +298,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     }
     checkReservation(ctx, r);
     try {
-      T v = syncAdmission(ctx, call, deadline);
+      T v = syncAdmission(ctx, call, start, deadline);
       idempotencyStore.complete(key, ctx.fingerprint(), v, idempotency.ttl());
       return v;
     } catch (RuntimeException e) {
@@ -302,19 +308,22 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     }
   }
 
-  private T syncAdmission(CallContext ctx, Callable<? extends T> call, long deadline) {
+  private T syncAdmission(CallContext ctx, Callable<? extends T> call, long start, long deadline) {
     admit(ctx);
     if (!rateLimits.isEmpty()) {
-      RateLimitDecision d = rateLimits.size() == 1
-          ? engine.rateLimitStore.tryAcquire(rateLimits.get(0), rateLimits.get(0).scope().key(ctx), ctx.cost())
-          : engine.rateLimitStore.tryAcquireAll(rateLimits, rateLimitKeys(ctx), ctx.cost());
+      RateLimitConfig first = rateLimits.get(0);
+      RateLimitDecision d = rateLimits.size() > 1
+          ? engine.rateLimitStore.tryAcquireAll(rateLimits, rateLimitKeys(ctx), ctx.cost())
+          : clocked(ctx) ? engine.rateLimitStore.tryAcquire(first, first.scope().key(ctx), ctx.cost(), start)
+          : engine.rateLimitStore.tryAcquire(first, first.scope().key(ctx), ctx.cost());
       checkRateLimit(ctx, d);
     }
     checkGate(ctx);
     Bulkhead b = bulkheadFor(ctx);
     if (b == null) {
-      return syncRetry(ctx, call, deadline);
+      return syncRetry(ctx, call, start, deadline);
     }
+    long attemptStart = start;
     if (!b.tryAcquire(ctx.lane())) {
       long wait = Math.min(b.config().maxWait().toNanos(), deadline - time.nanoTime());
       boolean got;
@@ -329,19 +338,20 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       if (!got) {
         throw bulkheadFull(ctx, b);
       }
+      attemptStart = time.nanoTime(); // the wait must not count against the first attempt's timeout
     }
     try {
-      return syncRetry(ctx, call, deadline);
+      return syncRetry(ctx, call, attemptStart, deadline);
     } finally {
       b.release();
     }
   }
 
-  private T syncRetry(CallContext ctx, Callable<? extends T> call, long deadline) {
-    boolean clock = needsClock || ctx.deadline() != null;
+  private T syncRetry(CallContext ctx, Callable<? extends T> call, long start, long deadline) {
+    boolean clock = clocked(ctx);
     CircuitBreaker breaker = breakerFor(ctx);
     RetryBudget budget = retry == null ? null : budgetFor(ctx);
-    long t0 = clock ? time.nanoTime() : 0;
+    long t0 = start;
     if (budget != null) {
       budget.onFirstAttempt(t0);
     }
@@ -682,10 +692,6 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     Duration own = ctx.deadline();
     if (own != null) {
       d = Math.min(d, own.toNanos());
-      if (!needsClock) {
-        // The caller set a deadline on a pipeline that otherwise needs no clock: the start was not read.
-        start = time.nanoTime();
-      }
     }
     return d >= NO_DEADLINE ? NO_DEADLINE + start : start + d;
   }

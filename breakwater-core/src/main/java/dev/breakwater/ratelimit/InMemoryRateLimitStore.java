@@ -37,7 +37,12 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
 
   @Override
   public RateLimitDecision tryAcquire(RateLimitConfig limit, String key, int cost) {
-    long wait = consume(limit, bucket(limit, key), cost, time.nanoTime());
+    return tryAcquire(limit, key, cost, time.nanoTime());
+  }
+
+  @Override
+  public RateLimitDecision tryAcquire(RateLimitConfig limit, String key, int cost, long nowNanos) {
+    long wait = consume(limit, bucket(limit, key), cost, nowNanos);
     return wait == 0 ? RateLimitDecision.allowed() : RateLimitDecision.denied(limit.name(), wait);
   }
 

@@ -1,66 +1,99 @@
 package dev.breakwater.retry;
 
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts first attempts and retries in one-second buckets over a sliding window and allows a retry only while the
- * window's retries stay within {@link RetryBudgetConfig}. Lock-free: each bucket packs its second, its first attempts
- * and its retries so that a bucket rolls over by compare-and-set.
+ * Counts first attempts and retries over a sliding window and allows a retry only while the window's retries stay
+ * within {@link RetryBudgetConfig}.
+ *
+ * <p>Every call counts its first attempt, so that count is striped ({@link LongAdder}) and its bucket is found
+ * through a cached slot: on the hot path a call reads one shared field and adds to a counter cell of its own. A
+ * bucket spans one second; the window holds as many buckets as it has whole seconds. Retries are rare and counted
+ * exactly.
  */
 public final class RetryBudget {
   private static final long SECOND = 1_000_000_000L;
 
   private final RetryBudgetConfig config;
   private final int buckets;
-  // Three longs per bucket: the second it counts, first attempts, retries.
-  private final AtomicLongArray cells;
+  private final LongAdder[] firsts;
+  private final AtomicLongArray retries;
+  private final AtomicLongArray bucketOf;
+  private volatile Slot current = new Slot(Long.MIN_VALUE, 0);
 
   /** Creates a budget; callers pass the current time of their own time source to every method. */
   public RetryBudget(RetryBudgetConfig config) {
     this.config = config;
     this.buckets = (int) Math.max(1, config.window().toSeconds());
-    this.cells = new AtomicLongArray(buckets * 3);
+    this.firsts = new LongAdder[buckets];
+    this.retries = new AtomicLongArray(buckets);
+    this.bucketOf = new AtomicLongArray(buckets);
     for (int i = 0; i < buckets; i++) {
-      cells.set(i * 3, Long.MIN_VALUE);
+      firsts[i] = new LongAdder();
+      bucketOf.set(i, Long.MIN_VALUE);
     }
   }
 
   /** Counts a first attempt made at {@code nowNanos} (of the engine's time source); it earns {@code ratio} retries. */
   public void onFirstAttempt(long nowNanos) {
-    int b = bucket(Math.floorDiv(nowNanos, SECOND));
-    cells.incrementAndGet(b * 3 + 1);
+    firsts[slot(Math.floorDiv(nowNanos, SECOND)).index].increment();
   }
 
   /** Takes one retry at {@code nowNanos} from the budget if the window allows it. */
   public boolean tryRetry(long nowNanos) {
-    long second = Math.floorDiv(nowNanos, SECOND);
-    int b = bucket(second);
-    long firsts = 0;
-    long retries = 0;
+    long bucket = Math.floorDiv(nowNanos, SECOND);
+    int b = slot(bucket).index;
+    long first = 0;
+    long retried = 0;
     for (int i = 0; i < buckets; i++) {
-      long s = cells.get(i * 3);
-      if (s != Long.MIN_VALUE && second - s < buckets) {
-        firsts += cells.get(i * 3 + 1);
-        retries += cells.get(i * 3 + 2);
+      long s = bucketOf.get(i);
+      if (s != Long.MIN_VALUE && bucket - s < buckets) {
+        first += firsts[i].sum();
+        retried += retries.get(i);
       }
     }
-    double allowed = Math.max(config.ratio() * firsts, (double) config.minRetriesPerSecond() * buckets);
-    if (retries + 1 > allowed) {
+    double allowed = Math.max(config.ratio() * first, (double) config.minRetriesPerSecond() * buckets);
+    if (retried + 1 > allowed) {
       return false;
     }
-    cells.incrementAndGet(b * 3 + 2);
+    retries.incrementAndGet(b);
     return true;
   }
 
-  /** Returns the index of the bucket for {@code second}, clearing it first if it holds an older second. */
-  private int bucket(long second) {
-    int b = (int) Math.floorMod(second, (long) buckets);
-    long s = cells.get(b * 3);
-    if (s != second && cells.compareAndSet(b * 3, s, second)) {
-      // A count racing with this reset may be lost; the budget is an estimate and errs by one call at most.
-      cells.set(b * 3 + 1, 0);
-      cells.set(b * 3 + 2, 0);
+  private Slot slot(long bucket) {
+    Slot s = current;
+    return s.bucket == bucket ? s : roll(bucket);
+  }
+
+  /** Moves to a new bucket, clearing it if it still holds an older one; at most once a bucket span per budget. */
+  private synchronized Slot roll(long bucket) {
+    Slot s = current;
+    if (s.bucket == bucket) {
+      return s;
     }
-    return b;
+    int index = (int) Math.floorMod(bucket, (long) buckets);
+    if (bucketOf.get(index) != bucket) {
+      // A count racing with this reset may be lost; the budget is an estimate and errs by a call or so.
+      firsts[index].reset();
+      retries.set(index, 0);
+      bucketOf.set(index, bucket);
+    }
+    Slot next = new Slot(bucket, index);
+    if (bucket > s.bucket) {
+      current = next;
+    }
+    return next;
+  }
+
+  /** The bucket a point in time falls in, with its index. */
+  private static final class Slot {
+    final long bucket;
+    final int index;
+
+    Slot(long bucket, int index) {
+      this.bucket = bucket;
+      this.index = index;
+    }
   }
 }

@@ -16,6 +16,15 @@ public interface RateLimitStore {
   RateLimitDecision tryAcquire(RateLimitConfig limit, String key, int cost);
 
   /**
+   * Like {@link #tryAcquire(RateLimitConfig, String, int)}, given the engine clock's reading at the start of the
+   * call: a store on the engine's clock may decide on it instead of reading the clock again (stores with their own
+   * clock, such as Redis's server time, ignore it).
+   */
+  default RateLimitDecision tryAcquire(RateLimitConfig limit, String key, int cost, long nowNanos) {
+    return tryAcquire(limit, key, cost);
+  }
+
+  /**
    * Takes {@code cost} tokens from every bucket, or from none: {@code limits.get(i)} with {@code keys.get(i)}.
    */
   RateLimitDecision tryAcquireAll(List<RateLimitConfig> limits, List<String> keys, int cost);

@@ -24,6 +24,8 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.util.concurrent.TimeUnit;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -56,7 +58,11 @@ public final class RedisConnector implements AutoCloseable {
   /** Connects; a Redis that is down at start is not an error: commands fail (and fall back) until it is up. */
   public RedisConnector(RedisStateConfig config) {
     this.config = config;
-    this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+    // Reconnect quickly and often: the default backs off to 30 s, far longer than a fleet should stay on local state
+    // after Redis has come back.
+    this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(20), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+        .build();
     Duration timeout = config.commandTimeout();
     SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofMillis(
         Math.max(200, timeout.toMillis() * 5))).keepAlive(true).build();
@@ -147,10 +153,13 @@ public final class RedisConnector implements AutoCloseable {
     if (pubSub == null) {
       pubSub = config.cluster() ? clusterClient.connectPubSub(CODEC) : client.connectPubSub(CODEC);
     }
+    java.util.Set<String> mine = java.util.Set.of(channels);
     pubSub.addListener(new RedisPubSubAdapter<>() {
       @Override
       public void message(String channel, byte[] message) {
-        onMessage.accept(channel, message);
+        if (mine.contains(channel)) { // one connection carries every store's channels
+          onMessage.accept(channel, message);
+        }
       }
     });
     pubSub.async().subscribe(channels);
