@@ -110,17 +110,17 @@ public final class RedisCacheStore<V> implements CacheStore<V> {
   public CompletionStage<Long> invalidatePrefixAsync(String prefix) {
     l1.invalidatePrefix(prefix);
     ScanArgs args = ScanArgs.Builder.matches(Keys.globEscape(keyPrefix + prefix) + "*").limit(500);
-    return guard.call(() -> unlinkAll(ScanCursor.INITIAL, args, 0L)
-        .thenCompose(n -> publish("p" + prefix).thenApply(x -> n)), () -> 0L);
+    return guard.call(() -> CompletableFuture.supplyAsync(() -> unlinkAll(ScanCursor.INITIAL, args, 0L),
+        redis.worker()).thenCompose(f -> f).thenCompose(n -> publish("p" + prefix).thenApply(x -> n)), () -> 0L);
   }
 
   private CompletableFuture<Long> unlinkAll(ScanCursor cursor, ScanArgs args, long removed) {
-    return redis.commands().scan(cursor, args).toCompletableFuture().thenCompose((KeyScanCursor<String> c) -> {
+    return redis.commands().scan(cursor, args).toCompletableFuture().thenComposeAsync((KeyScanCursor<String> c) -> {
       CompletableFuture<Long> batch = c.getKeys().isEmpty() ? CompletableFuture.completedFuture(0L)
           : redis.commands().unlink(c.getKeys().toArray(new String[0])).toCompletableFuture();
-      return batch.thenCompose(n -> c.isFinished() ? CompletableFuture.completedFuture(removed + n)
-          : unlinkAll(c, args, removed + n));
-    });
+      return batch.thenComposeAsync(n -> c.isFinished() ? CompletableFuture.completedFuture(removed + n)
+          : unlinkAll(c, args, removed + n), redis.worker());
+    }, redis.worker());
   }
 
   private CompletableFuture<Long> publish(String message) {

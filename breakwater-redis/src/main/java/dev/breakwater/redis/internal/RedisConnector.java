@@ -54,6 +54,14 @@ public final class RedisConnector implements AutoCloseable {
   private final StatefulRedisClusterConnection<String, byte[]> clusterConnection;
   private final RedisClusterAsyncCommands<String, byte[]> commands;
   private StatefulRedisPubSubConnection<String, byte[]> pubSub;
+  // Lettuce's I/O threads must never wait; work that may (cluster-wide SCAN opens node connections synchronously)
+  // continues here instead.
+  private final java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newCachedThreadPool(
+      r -> {
+        Thread t = new Thread(r, "breakwater-redis-worker");
+        t.setDaemon(true);
+        return t;
+      });
 
   /** Connects; a Redis that is down at start is not an error: commands fail (and fall back) until it is up. */
   public RedisConnector(RedisStateConfig config) {
@@ -100,6 +108,11 @@ public final class RedisConnector implements AutoCloseable {
     }
   }
 
+  /** Where continuations that may block (SCAN over a Cluster, reconnect handling) run, off Lettuce's I/O threads. */
+  public java.util.concurrent.Executor worker() {
+    return worker;
+  }
+
   /** The commands standalone and Cluster connections share. */
   public RedisClusterAsyncCommands<String, byte[]> commands() {
     return commands;
@@ -144,8 +157,8 @@ public final class RedisConnector implements AutoCloseable {
     if (node == null) {
       return CompletableFuture.failedFuture(new IllegalStateException("no master for the slot of " + key));
     }
-    return clusterConnection.getConnection(node.getNodeId()).async().waitForReplication(replicas, timeoutMillis)
-        .toCompletableFuture();
+    return clusterConnection.getConnectionAsync(node.getNodeId()).thenCompose(c -> c.async()
+        .waitForReplication(replicas, timeoutMillis).toCompletableFuture()).toCompletableFuture();
   }
 
   /** Subscribes to channels; Lettuce re-subscribes by itself after a reconnect. */
@@ -170,7 +183,7 @@ public final class RedisConnector implements AutoCloseable {
     RedisConnectionStateListener l = new RedisConnectionStateListener() {
       @Override
       public void onRedisConnected(io.lettuce.core.RedisChannelHandler<?, ?> connection, SocketAddress address) {
-        onReconnect.run();
+        worker.execute(onReconnect);
       }
     };
     if (client != null) {
@@ -194,6 +207,7 @@ public final class RedisConnector implements AutoCloseable {
         clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(1));
       }
     } finally {
+      worker.shutdownNow();
       resources.shutdown(0, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
   }

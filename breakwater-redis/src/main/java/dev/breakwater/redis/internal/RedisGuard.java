@@ -8,6 +8,7 @@ import dev.breakwater.redis.RedisStateConfig;
 import dev.breakwater.time.TimeSource;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -26,10 +27,13 @@ public final class RedisGuard {
   private final Events events;
   private final LongAdder degradedDecisions = new LongAdder();
   private volatile String lastFailure = "";
+  private final long boundMillis;
 
   /** Creates the guard of one connection. */
   public RedisGuard(RedisStateConfig config, TimeSource time, Events events) {
     this.events = events;
+    // A decision may take a few commands (a script reloaded after NOSCRIPT, a second slot group on a Cluster).
+    this.boundMillis = config.commandTimeout().toMillis() * 3;
     int n = config.failuresToOpen();
     this.breaker = new CircuitBreaker("redis", new CircuitBreakerConfig(true,
         CircuitBreakerConfig.WindowType.COUNT_BASED, n, n, 100, 100, Duration.ofMinutes(1),
@@ -55,7 +59,9 @@ public final class RedisGuard {
     }
     CompletableFuture<T> f;
     try {
-      f = redis.get();
+      // Bounded here as well as by Lettuce's command timeout: a command queued behind a connection that is still
+      // being established is not covered by the latter.
+      f = redis.get().orTimeout(boundMillis, TimeUnit.MILLISECONDS);
     } catch (Throwable t) {
       f = CompletableFuture.failedFuture(t);
     }
@@ -77,7 +83,7 @@ public final class RedisGuard {
     }
     CompletableFuture<?> f;
     try {
-      f = redis.get();
+      f = redis.get().orTimeout(boundMillis, TimeUnit.MILLISECONDS);
     } catch (Throwable t) {
       f = CompletableFuture.failedFuture(t);
     }

@@ -77,12 +77,13 @@ public final class RedisThrottleGateStore implements ThrottleGateStore {
 
   /** Reloads every open gate from Redis (after a reconnect, messages published meanwhile are lost). */
   public CompletableFuture<Integer> resync() {
-    return scan(ScanCursor.INITIAL, 0);
+    return CompletableFuture.supplyAsync(() -> scan(ScanCursor.INITIAL, 0), redis.worker())
+        .thenCompose(f -> f);
   }
 
   private CompletableFuture<Integer> scan(ScanCursor cursor, int loaded) {
     ScanArgs args = ScanArgs.Builder.matches(Keys.globEscape(keyPrefix) + "*").limit(500);
-    return redis.commands().scan(cursor, args).toCompletableFuture().thenCompose((KeyScanCursor<String> c) -> {
+    return redis.commands().scan(cursor, args).toCompletableFuture().thenComposeAsync((KeyScanCursor<String> c) -> {
       CompletableFuture<?>[] reads = c.getKeys().stream().map(k -> redis.commands().pttl(k).toCompletableFuture()
           .thenAccept(ttl -> {
             if (ttl != null && ttl > 0) {
@@ -92,9 +93,9 @@ public final class RedisThrottleGateStore implements ThrottleGateStore {
             }
           })).toArray(CompletableFuture[]::new);
       int n = loaded + reads.length;
-      return CompletableFuture.allOf(reads).thenCompose(x -> c.isFinished()
-          ? CompletableFuture.completedFuture(n) : scan(c, n));
-    }).exceptionally(e -> {
+      return CompletableFuture.allOf(reads).thenComposeAsync(x -> c.isFinished()
+          ? CompletableFuture.completedFuture(n) : scan(c, n), redis.worker());
+    }, redis.worker()).exceptionally(e -> {
       LOG.warn("could not reload throttle gates from redis: {}", e.toString());
       return loaded;
     });

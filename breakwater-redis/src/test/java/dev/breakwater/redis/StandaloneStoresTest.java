@@ -1,0 +1,15 @@
+package dev.breakwater.redis;
+
+import dev.breakwater.redis.testing.RedisExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The store contract on one standalone redis-server. */
+class StandaloneStoresTest extends StoresContract {
+  @RegisterExtension
+  static final RedisExtension REDIS = RedisExtension.standalone();
+
+  @Override
+  RedisExtension redis() {
+    return REDIS;
+  }
+}
