@@ -177,6 +177,7 @@ public final class Breakwater {
     private BiConsumer<CallContext, BreakwaterException> deadLetter;
     private IdempotencyStore<T> idempotencyStore;
     private CacheStore<T> cacheStore;
+    private java.util.function.Predicate<? super T> cacheable = v -> true;
 
     private PipelineBuilder(Engine engine, PipelineConfig config) {
       this.engine = engine;
@@ -213,9 +214,16 @@ public final class Breakwater {
       return this;
     }
 
+    /** Which successful values may be cached (for example not HTTP responses marked {@code no-store}). */
+    public PipelineBuilder<T> cacheable(java.util.function.Predicate<? super T> cacheable) {
+      this.cacheable = Objects.requireNonNull(cacheable, "cacheable");
+      return this;
+    }
+
     /** Builds the pipeline; a policy name that does not exist fails here, naming the pipeline and the choices. */
     public Pipeline<T> build() {
-      return new DefaultPipeline<>(engine, config, classifier, fallback, deadLetter, idempotencyStore, cacheStore);
+      return new DefaultPipeline<>(engine, config, classifier, fallback, deadLetter, idempotencyStore, cacheStore,
+          cacheable);
     }
   }
 }

@@ -79,12 +79,14 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   private final KeyedRegistry<T> lastGoodValues;
   private final ConcurrentHashMap<String, CompletableFuture<CallResult<T>>> inFlightLoads = new ConcurrentHashMap<>();
   private final boolean needsClock;
+  private final java.util.function.Predicate<? super T> cacheable;
 
   /** Creates a pipeline; every named policy is resolved now, so a wrong name fails here, not on a call. */
   @SuppressWarnings("unchecked")
   public DefaultPipeline(Engine engine, PipelineConfig config, Classifier<T> classifier, Fallback<T> fallback,
       BiConsumer<CallContext, BreakwaterException> deadLetter, IdempotencyStore<T> idempotencyStore,
-      CacheStore<T> cacheStore) {
+      CacheStore<T> cacheStore, java.util.function.Predicate<? super T> cacheable) {
+    this.cacheable = cacheable;
     this.engine = engine;
     this.time = engine.time;
     this.config = config;
@@ -1013,6 +1015,9 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   }
 
   private void storeInCache(String key, T value) {
+    if (!cacheable.test(value)) {
+      return;
+    }
     long now = time.epochMillis();
     long fresh = now + cache.ttl().toMillis();
     try {

@@ -1,0 +1,181 @@
+package dev.breakwater.gateway;
+
+import dev.breakwater.Degradation;
+import dev.breakwater.ErrorCode;
+import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.gateway.http.Problem;
+import dev.breakwater.internal.Ids;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The admin listener: health and metrics without a token (probes and scrapers), every control behind
+ * {@code Authorization: Bearer <admin token>} compared in constant time.
+ *
+ * <pre>
+ * GET  /health/live | /health/ready | /metrics
+ * GET  /admin/breakers                         breakers and their states
+ * POST /admin/breakers/{upstream}/{open|close|reset}?config=NAME
+ * POST /admin/degradation?level=normal|degraded|read_only|maintenance[&amp;upstream=U]
+ * POST /admin/reload                           reload the config file; 422 with the problems if it is invalid
+ * </pre>
+ */
+final class Admin {
+  private final Gateway gateway;
+
+  Admin(Gateway gateway) {
+    this.gateway = gateway;
+  }
+
+  void handle(HttpServerRequest req) {
+    String cid = Ids.correlationId();
+    HttpServerResponse res = req.response();
+    try {
+      String path = req.path() == null ? "" : req.path();
+      switch (path) {
+        case "/health/live":
+          json(res, 200, "{\"status\":\"UP\"}");
+          return;
+        case "/health/ready":
+          ready(res);
+          return;
+        case "/metrics":
+          res.putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(gateway.registry().scrape());
+          return;
+        default:
+          break;
+      }
+      if (!authorized(req)) {
+        res.putHeader("WWW-Authenticate", "Bearer");
+        problem(res, Problem.render(ErrorCode.AUTH_REQUIRED, 401, "admin token required", -1, cid));
+        return;
+      }
+      if (path.equals("/admin/breakers") && req.method() == HttpMethod.GET) {
+        breakers(res);
+      } else if (path.startsWith("/admin/breakers/") && req.method() == HttpMethod.POST) {
+        controlBreaker(req, res, cid, path.substring("/admin/breakers/".length()));
+      } else if (path.equals("/admin/degradation") && req.method() == HttpMethod.POST) {
+        degradation(req, res, cid);
+      } else if (path.equals("/admin/reload") && req.method() == HttpMethod.POST) {
+        req.response().setChunked(false);
+        gatewayReload(res);
+      } else {
+        problem(res, Problem.render(ErrorCode.INVALID_REQUEST, 404, "no admin endpoint " + req.method() + " "
+            + path, -1, cid));
+      }
+    } catch (RuntimeException e) {
+      problem(res, Problem.render(ErrorCode.INVALID_REQUEST, 500, "admin call failed: " + e, -1, cid));
+    }
+  }
+
+  private boolean authorized(HttpServerRequest req) {
+    String h = req.getHeader("Authorization");
+    if (h == null || !h.startsWith("Bearer ")) {
+      return false;
+    }
+    byte[] given = h.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+    byte[] expected = gateway.config().admin().token().getBytes(StandardCharsets.UTF_8);
+    return MessageDigest.isEqual(given, expected); // constant time: no timing oracle on the token
+  }
+
+  private void ready(HttpServerResponse res) {
+    if (gateway.draining()) {
+      json(res, 503, "{\"status\":\"DOWN\",\"detail\":\"draining\"}");
+      return;
+    }
+    Optional<String> degraded = gateway.stateDegraded();
+    // A degraded state store still serves (on local state): ready, with the detail for operators.
+    json(res, 200, "{\"status\":\"UP\",\"detail\":\"" + degraded.orElse("ok").replace("\"", "'") + "\"}");
+  }
+
+  private void breakers(HttpServerResponse res) {
+    StringBuilder sb = new StringBuilder("{\"breakers\":[");
+    boolean first = true;
+    for (Map.Entry<String, CircuitBreaker> e : gateway.engine().circuitBreakers().entrySet()) {
+      CircuitBreaker b = e.getValue();
+      sb.append(first ? "" : ",").append("{\"key\":\"").append(e.getKey()).append("\",\"name\":\"")
+          .append(b.name()).append("\",\"state\":\"").append(b.state()).append("\",\"failureRate\":")
+          .append(b.failureRate()).append('}');
+      first = false;
+    }
+    json(res, 200, sb.append("]}").toString());
+  }
+
+  private void controlBreaker(HttpServerRequest req, HttpServerResponse res, String cid, String rest) {
+    int slash = rest.lastIndexOf('/');
+    String upstream = slash < 0 ? rest : rest.substring(0, slash);
+    String action = slash < 0 ? "" : rest.substring(slash + 1);
+    String config = Optional.ofNullable(req.getParam("config")).orElseGet(() -> gateway.config().upstreams()
+        .getOrDefault(upstream, null) == null ? null : gateway.config().upstreams().get(upstream).circuitBreaker());
+    if (config == null || !gateway.config().upstreams().containsKey(upstream)) {
+      problem(res, Problem.of(ErrorCode.INVALID_REQUEST, "upstream: \"" + upstream + "\" (expected: one of "
+          + gateway.config().upstreams().keySet() + " with a circuit breaker)", -1, cid));
+      return;
+    }
+    CircuitBreaker b = gateway.engine().circuitBreaker(upstream, config);
+    switch (action) {
+      case "open":
+        b.forceOpen();
+        break;
+      case "close":
+        b.forceClosed();
+        break;
+      case "reset":
+        b.reset();
+        break;
+      default:
+        problem(res, Problem.of(ErrorCode.INVALID_REQUEST, "action: \"" + action
+            + "\" (expected: open, close or reset)", -1, cid));
+        return;
+    }
+    json(res, 200, "{\"upstream\":\"" + upstream + "\",\"state\":\"" + b.state() + "\"}");
+  }
+
+  private void degradation(HttpServerRequest req, HttpServerResponse res, String cid) {
+    String level = req.getParam("level");
+    Degradation d;
+    try {
+      d = Degradation.valueOf(String.valueOf(level).toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      problem(res, Problem.of(ErrorCode.INVALID_REQUEST, "level: \"" + level
+          + "\" (expected: normal, degraded, read_only or maintenance)", -1, cid));
+      return;
+    }
+    String upstream = req.getParam("upstream");
+    if (upstream == null) {
+      gateway.engine().setDegradation(d);
+    } else {
+      gateway.engine().setDegradation(upstream, d);
+    }
+    json(res, 200, "{\"level\":\"" + d + "\"" + (upstream == null ? "" : ",\"upstream\":\"" + upstream + "\"") + "}");
+  }
+
+  private void gatewayReload(HttpServerResponse res) {
+    List<String> problems = gateway.reload();
+    if (problems.isEmpty()) {
+      json(res, 200, "{\"reloaded\":true}");
+      return;
+    }
+    StringBuilder sb = new StringBuilder("{\"reloaded\":false,\"problems\":[");
+    for (int i = 0; i < problems.size(); i++) {
+      sb.append(i == 0 ? "" : ",").append('"').append(problems.get(i).replace("\\", "\\\\").replace("\"", "\\\""))
+          .append('"');
+    }
+    json(res, 422, sb.append("]}").toString());
+  }
+
+  private static void json(HttpServerResponse res, int status, String body) {
+    res.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+  }
+
+  private static void problem(HttpServerResponse res, Problem.Rendered p) {
+    res.setStatusCode(p.status()).putHeader("Content-Type", Problem.MEDIA_TYPE).end(p.json());
+  }
+}

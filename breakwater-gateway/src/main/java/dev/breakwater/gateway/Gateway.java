@@ -1,0 +1,626 @@
+package dev.breakwater.gateway;
+
+import dev.breakwater.Breakwater;
+import dev.breakwater.BreakwaterException;
+import dev.breakwater.CallContext;
+import dev.breakwater.CallResult;
+import dev.breakwater.ErrorCode;
+import dev.breakwater.OperationKind;
+import dev.breakwater.Pipeline;
+import dev.breakwater.Source;
+import dev.breakwater.cache.CaffeineCacheStore;
+import dev.breakwater.classify.Classifier;
+import dev.breakwater.classify.HttpClassifier;
+import dev.breakwater.gateway.config.ConfigLoader;
+import dev.breakwater.gateway.config.ConfigProblems;
+import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.config.RouteConfig;
+import dev.breakwater.gateway.config.UpstreamConfig;
+import dev.breakwater.gateway.http.HopByHop;
+import dev.breakwater.gateway.http.Problem;
+import dev.breakwater.gateway.http.UpstreamResponse;
+import dev.breakwater.idempotency.InMemoryIdempotencyStore;
+import dev.breakwater.internal.Events;
+import dev.breakwater.internal.Ids;
+import dev.breakwater.micrometer.BreakwaterMetrics;
+import dev.breakwater.ratelimit.InMemoryRateLimitStore;
+import dev.breakwater.redis.RedisState;
+import dev.breakwater.redis.ValueCodec;
+import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.IdempotencyStore;
+import dev.breakwater.spi.RateLimitStore;
+import dev.breakwater.spi.ThrottleGateStore;
+import dev.breakwater.throttle.InMemoryThrottleGateStore;
+import dev.breakwater.time.TimeSource;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sidecar gateway: an HTTP proxy on Vert.x that sends every request through the Breakwater pipeline of its route,
+ * and an admin listener (token-protected controls, health, Prometheus metrics) on its own port. A reload swaps the
+ * routes, policies and upstream clients atomically; state stores (rate limits, gates, idempotency, cache) survive it.
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+  static final String CORRELATION_HEADER = "X-Correlation-Id";
+  static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+  static final String REPLAYED_HEADER = "Idempotent-Replayed";
+  private static final int MAX_IDEMPOTENCY_KEY = 255;
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Stores stores;
+  private final AtomicReference<Runtime> runtime = new AtomicReference<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean draining;
+  private HttpServer server;
+  private HttpServer adminServer;
+  private long watchTimer = -1;
+
+  private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.stores = new Stores(config);
+    this.runtime.set(new Runtime(config, this));
+  }
+
+  /** Starts a gateway on its own Vert.x instance and waits until both listeners are bound. */
+  public static Gateway start(GatewayConfig config) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return start(vertx, true, config);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
+  private static Gateway start(Vertx vertx, boolean owns, GatewayConfig config) {
+    Gateway g = new Gateway(vertx, owns, config);
+    g.listen().toCompletionStage().toCompletableFuture().join();
+    LOG.info("breakwater gateway listening on http://{}:{} (admin on port {}), {} routes, state {}",
+        config.server().host(), g.port(), g.adminPort(), config.routes().size(), config.state().backend());
+    return g;
+  }
+
+  private Future<Void> listen() {
+    GatewayConfig c = runtime.get().config;
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(c.server().host())
+        .setPort(c.server().port())
+        .setMaxHeaderSize(c.server().maxHeaderBytes())
+        .setMaxInitialLineLength(8192)
+        .setCompressionSupported(false)
+        .setIdleTimeout(120);
+    server = vertx.createHttpServer(options).requestHandler(this::handle)
+        .invalidRequestHandler(this::invalidRequest);
+    adminServer = vertx.createHttpServer(new HttpServerOptions().setHost(c.admin().host())
+        .setPort(c.admin().port())).requestHandler(new Admin(this)::handle);
+    return server.listen().compose(s -> adminServer.listen()).mapEmpty();
+  }
+
+  /** The proxy's bound port. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** The admin listener's bound port. */
+  public int adminPort() {
+    return adminServer.actualPort();
+  }
+
+  /** The configuration in force. */
+  public GatewayConfig config() {
+    return runtime.get().config;
+  }
+
+  /** The engine in force (for operators' controls). */
+  Breakwater engine() {
+    return runtime.get().engine;
+  }
+
+  /** The metrics registry behind {@code /metrics}. */
+  PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Health of the shared state store: empty when it is fine (or in memory), else the reason. */
+  Optional<String> stateDegraded() {
+    if (stores.redis == null) {
+      return Optional.empty();
+    }
+    RedisState.Health h = stores.redis.health();
+    return h.degraded() ? Optional.of(h.detail()) : Optional.empty();
+  }
+
+  /** Whether the gateway is draining for shutdown. */
+  boolean draining() {
+    return draining;
+  }
+
+  /**
+   * Loads the config file again; a file that fails validation is rejected and the running config keeps serving.
+   * Returns the problems, empty when the new config took over.
+   */
+  public synchronized List<String> reload() {
+    GatewayConfig current = runtime.get().config;
+    GatewayConfig next;
+    try {
+      next = ConfigLoader.load(current.source());
+    } catch (ConfigProblems e) {
+      LOG.warn("reload rejected, the running config keeps serving:\n{}", e.getMessage());
+      return e.problems().stream().map(Object::toString).toList();
+    } catch (RuntimeException e) {
+      LOG.warn("reload rejected, the running config keeps serving: {}", e.toString());
+      return List.of(current.source() + ": " + e.getMessage());
+    }
+    Runtime old = runtime.getAndSet(new Runtime(next, this));
+    // Calls in flight finish on the clients they started with; close those once they can have drained.
+    vertx.setTimer(Math.max(1000, next.server().drainTimeout().toMillis()), t -> old.close());
+    LOG.info("reloaded {}: {} routes", next.source(), next.routes().size());
+    return List.of();
+  }
+
+  /** Reloads whenever the config file's modification time changes (checked every {@code period}). */
+  public void watchConfigFile(Duration period) {
+    java.nio.file.Path file = runtime.get().config.source();
+    if (file == null) {
+      return;
+    }
+    long[] last = {lastModified(file)};
+    watchTimer = vertx.setPeriodic(period.toMillis(), t -> vertx.executeBlocking(() -> {
+      long m = lastModified(file);
+      if (m != last[0]) {
+        last[0] = m;
+        reload();
+      }
+      return null;
+    }, false));
+  }
+
+  private static long lastModified(java.nio.file.Path file) {
+    try {
+      return java.nio.file.Files.getLastModifiedTime(file).toMillis();
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+  }
+
+  /** Stops accepting, lets calls in flight finish up to the drain timeout, then closes everything. */
+  @Override
+  public void close() {
+    draining = true;
+    if (watchTimer >= 0) {
+      vertx.cancelTimer(watchTimer);
+    }
+    long deadline = System.nanoTime() + runtime.get().config.server().drainTimeout().toNanos();
+    try {
+      server.close().toCompletionStage().toCompletableFuture().join();
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      if (inFlight.get() > 0) {
+        LOG.warn("drain timeout passed with {} calls in flight; closing anyway", inFlight.get());
+      }
+      adminServer.close().toCompletionStage().toCompletableFuture().join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      runtime.get().close();
+      stores.close();
+      if (ownsVertx) {
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+
+  private void invalidRequest(HttpServerRequest req) {
+    // Vert.x calls this for requests it could not decode; oversized headers are the common case.
+    String cid = Ids.correlationId();
+    Throwable cause = req.decoderResult().cause();
+    boolean tooLarge = cause instanceof io.netty.handler.codec.TooLongFrameException;
+    int status = tooLarge ? 431 : 400;
+    reply(req.response(), cid, Problem.render(ErrorCode.INVALID_REQUEST, status, tooLarge
+        ? "request headers larger than " + runtime.get().config.server().maxHeaderBytes() + " bytes"
+        : "malformed request: " + cause, -1, cid), true);
+  }
+
+  private void handle(HttpServerRequest req) {
+    Runtime rt = runtime.get();
+    String cid = correlationId(req);
+    HttpServerResponse res = req.response();
+    res.putHeader(CORRELATION_HEADER, cid);
+    if (draining) {
+      reply(res, cid, Problem.of(ErrorCode.MAINTENANCE, "the gateway is shutting down", 1, cid), true);
+      return;
+    }
+    String path = req.path();
+    Optional<RouteConfig> route = path == null ? Optional.empty() : rt.config.route(req.method().name(), path);
+    if (route.isEmpty()) {
+      reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 404, "no route for " + req.method() + " "
+          + path, -1, cid), false);
+      return;
+    }
+    RouteConfig r = route.get();
+    String tenant = req.getHeader(rt.config.identity().tenantHeader());
+    if (tenant == null || tenant.isBlank()) {
+      tenant = r.defaultTenant();
+      if (tenant == null && r.tenantRequired()) {
+        reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "missing tenant: header "
+            + rt.config.identity().tenantHeader() + " is required on this route", -1, cid), false);
+        return;
+      }
+    }
+    String idemKey = req.getHeader(IDEMPOTENCY_HEADER);
+    if (idemKey != null && !validIdempotencyKey(idemKey)) {
+      reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "Idempotency-Key: expected 1 to " + MAX_IDEMPOTENCY_KEY
+          + " visible ASCII characters", -1, cid), false);
+      return;
+    }
+    long max = rt.config.server().maxBodyBytes();
+    String length = req.getHeader("Content-Length");
+    if (length != null && parseLong(length) > max) {
+      reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than " + max
+          + " bytes", -1, cid), true);
+      return;
+    }
+    String user = req.getHeader(rt.config.identity().userHeader());
+    String t = tenant;
+    inFlight.incrementAndGet();
+    collectBody(req, max).onComplete(body -> {
+      if (body.failed()) {
+        inFlight.decrementAndGet();
+        reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than " + max
+            + " bytes", -1, cid), true);
+        return;
+      }
+      forwardThroughPipeline(rt, r, req, body.result(), cid, t, user, idemKey).whenComplete((x, e) ->
+          inFlight.decrementAndGet());
+    });
+  }
+
+  private CompletableFuture<Void> forwardThroughPipeline(Runtime rt, RouteConfig r, HttpServerRequest req,
+      Buffer body, String cid, String tenant, String user, String idemKey) {
+    HttpServerResponse res = req.response();
+    OperationKind kind = r.kind().resolve(req.method().name(), idemKey != null);
+    String query = req.query();
+    String resource = query == null ? req.path() : req.path() + "?" + query;
+    CallContext ctx = CallContext.builder()
+        .tenant(tenant).user(user).upstream(r.upstream()).domain(r.domain()).operation(r.operation())
+        .resource(resource).kind(kind).lane(r.lane().resolve(req.getHeader("X-Breakwater-Lane"))).cost(r.cost())
+        .idempotencyKey(idemKey).fingerprint(idemKey == null ? null : fingerprint(req, body))
+        .correlationId(cid).build();
+    boolean credentialed = req.getHeader("Authorization") != null;
+    Pipeline<UpstreamResponse> pipeline = credentialed && !r.cacheCredentialed()
+        ? rt.uncachedPipelines.get(r.name()) : rt.pipelines.get(r.name());
+    MultiMap headers = forwardedHeaders(req, cid);
+    Upstream upstream = rt.upstreams.get(r.upstream());
+    return pipeline.executeAsyncForResult(ctx, () -> upstream.send(req.method(), resource, headers, body))
+        .toCompletableFuture()
+        .handle((result, error) -> {
+          if (error == null) {
+            relay(res, result, cid);
+          } else {
+            Throwable c = Classifier.unwrap(error);
+            BreakwaterException b = c instanceof BreakwaterException ? (BreakwaterException) c
+                : new BreakwaterException(ErrorCode.UPSTREAM_ERROR, String.valueOf(c), null, cid, c);
+            reply(res, cid, Problem.of(b, cid), false);
+          }
+          return null;
+        });
+  }
+
+  private static Future<Buffer> collectBody(HttpServerRequest req, long max) {
+    Promise<Buffer> p = Promise.promise();
+    Buffer buf = Buffer.buffer();
+    req.handler(chunk -> {
+      if (buf.length() + chunk.length() > max) {
+        p.tryFail("too large");
+        req.pause();
+      } else {
+        buf.appendBuffer(chunk);
+      }
+    });
+    req.exceptionHandler(p::tryFail);
+    req.endHandler(v -> p.tryComplete(buf));
+    return p.future();
+  }
+
+  private static MultiMap forwardedHeaders(HttpServerRequest req, String cid) {
+    MultiMap out = MultiMap.caseInsensitiveMultiMap();
+    String connection = req.getHeader("Connection");
+    req.headers().forEach((k, v) -> {
+      if (!HopByHop.strip(k, connection)) {
+        out.add(k, v);
+      }
+    });
+    out.set(CORRELATION_HEADER, cid);
+    if (!out.contains("traceparent")) {
+      out.set("traceparent", "00-" + cid32(cid) + "-" + Ids.correlationId().substring(0, 16) + "-01");
+    }
+    return out;
+  }
+
+  private static String cid32(String cid) {
+    String hex = cid.replaceAll("[^0-9a-f]", "");
+    return hex.length() >= 32 ? hex.substring(0, 32) : (hex + "00000000000000000000000000000000").substring(0, 32);
+  }
+
+  private void relay(HttpServerResponse res, CallResult<UpstreamResponse> result, String cid) {
+    if (res.ended() || res.closed()) {
+      return;
+    }
+    UpstreamResponse up = result.value();
+    res.setStatusCode(up.status());
+    String connection = up.header("Connection");
+    up.headers().forEach((k, v) -> {
+      if (!HopByHop.strip(k, connection)) {
+        res.headers().add(k, v);
+      }
+    });
+    res.putHeader(CORRELATION_HEADER, cid);
+    if (result.source() == Source.REPLAY) {
+      res.putHeader(REPLAYED_HEADER, "true");
+    }
+    if (result.source() != Source.UPSTREAM) {
+      res.putHeader("X-Breakwater-Source", result.source().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    res.end(up.body());
+  }
+
+  private static void reply(HttpServerResponse res, String cid, Problem.Rendered p, boolean close) {
+    if (res.ended() || res.closed()) {
+      return;
+    }
+    res.setStatusCode(p.status())
+        .putHeader("Content-Type", Problem.MEDIA_TYPE)
+        .putHeader(CORRELATION_HEADER, cid);
+    if (p.retryAfterSeconds() >= 0) {
+      res.putHeader("Retry-After", Long.toString(p.retryAfterSeconds()));
+    }
+    if (close) {
+      res.putHeader("Connection", "close");
+    }
+    res.end(p.json());
+  }
+
+  private static String correlationId(HttpServerRequest req) {
+    String cid = req.getHeader(CORRELATION_HEADER);
+    if (cid != null && !cid.isBlank() && cid.length() <= 128 && cid.chars().allMatch(c -> c > 32 && c < 127)) {
+      return cid;
+    }
+    String tp = req.getHeader("traceparent");
+    if (tp != null && tp.length() >= 55 && tp.charAt(2) == '-') {
+      return tp.substring(3, 35); // the W3C trace id ties gateway logs to the caller's trace
+    }
+    return Ids.correlationId();
+  }
+
+  static boolean validIdempotencyKey(String key) {
+    if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String fingerprint(HttpServerRequest req, Buffer body) {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      d.update((req.method().name() + " " + req.uri() + "\n").getBytes(StandardCharsets.UTF_8));
+      d.update(body.getBytes());
+      return java.util.HexFormat.of().formatHex(d.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long parseLong(String s) {
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+
+  /** State stores that outlive reloads: in memory, or in Redis for a fleet. */
+  private static final class Stores implements AutoCloseable {
+    final RedisState redis;
+    final RateLimitStore rateLimits;
+    final ThrottleGateStore gates;
+    final IdempotencyStore<UpstreamResponse> idempotency;
+    final CacheStore<UpstreamResponse> cache;
+
+    Stores(GatewayConfig config) {
+      TimeSource time = TimeSource.system();
+      Events none = new Events(List.of());
+      this.redis = config.state().redis().map(RedisState::connect).orElse(null);
+      if (redis == null) {
+        rateLimits = new InMemoryRateLimitStore(time, 100_000, Duration.ofMinutes(10), none);
+        gates = new InMemoryThrottleGateStore(time, 100_000, none);
+        idempotency = new InMemoryIdempotencyStore<>(time, 100_000);
+        cache = new CaffeineCacheStore<>(time, 10_000);
+      } else {
+        rateLimits = redis.rateLimitStore();
+        gates = redis.throttleGateStore();
+        idempotency = redis.idempotencyStore(ResponseCodec.INSTANCE);
+        cache = redis.cacheStore("gateway", ResponseCodec.INSTANCE, 10_000);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (redis != null) {
+        redis.close();
+      }
+    }
+  }
+
+  /** Routes, pipelines and upstream clients of one config; replaced whole on reload. */
+  private static final class Runtime {
+    final GatewayConfig config;
+    final Breakwater engine;
+    final Map<String, Pipeline<UpstreamResponse>> pipelines = new HashMap<>();
+    final Map<String, Pipeline<UpstreamResponse>> uncachedPipelines = new HashMap<>();
+    final Map<String, Upstream> upstreams = new HashMap<>();
+
+    Runtime(GatewayConfig config, Gateway g) {
+      this.config = config;
+      this.engine = Breakwater.builder()
+          .policies(config.policies())
+          .listener(new BreakwaterMetrics(g.registry))
+          .rateLimitStore(g.stores.rateLimits)
+          .throttleGateStore(g.stores.gates)
+          .build();
+      HttpClassifier<UpstreamResponse> classifier = new HttpClassifier<>(UpstreamResponse::status,
+          UpstreamResponse::header, TimeSource.system());
+      for (UpstreamConfig u : config.upstreams().values()) {
+        upstreams.put(u.name(), new Upstream(g.vertx, u));
+      }
+      for (RouteConfig r : config.routes()) {
+        pipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r)).classifier(classifier)
+            .idempotencyStore(g.stores.idempotency).cacheStore(g.stores.cache).cacheable(UpstreamResponse::cacheable)
+            .build());
+        uncachedPipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r).withCache(null))
+            .classifier(classifier).idempotencyStore(g.stores.idempotency).build());
+      }
+    }
+
+    void close() {
+      upstreams.values().forEach(Upstream::close);
+    }
+  }
+
+  /** One upstream: a pooled keep-alive client per endpoint, tried in priority order on connection failures. */
+  private static final class Upstream {
+    final List<URI> endpoints;
+    final List<HttpClient> clients = new java.util.ArrayList<>();
+
+    Upstream(Vertx vertx, UpstreamConfig u) {
+      this.endpoints = u.endpoints();
+      for (URI e : endpoints) {
+        clients.add(vertx.createHttpClient(new HttpClientOptions()
+            .setDefaultHost(e.getHost())
+            .setDefaultPort(e.getPort() > 0 ? e.getPort() : "https".equals(e.getScheme()) ? 443 : 80)
+            .setSsl("https".equals(e.getScheme()))
+            .setKeepAlive(true)
+            .setTcpNoDelay(true)
+            .setConnectTimeout(2000), new PoolOptions().setHttp1MaxSize(u.maxConnections())));
+      }
+    }
+
+    CompletableFuture<UpstreamResponse> send(HttpMethod method, String resource, MultiMap headers, Buffer body) {
+      CompletableFuture<UpstreamResponse> out = new CompletableFuture<>();
+      attempt(0, method, resource, headers, body, out);
+      return out;
+    }
+
+    private void attempt(int i, HttpMethod method, String resource, MultiMap headers, Buffer body,
+        CompletableFuture<UpstreamResponse> out) {
+      URI base = endpoints.get(i);
+      String basePath = base.getPath() == null || base.getPath().equals("/") ? "" : base.getPath();
+      RequestOptions ro = new RequestOptions().setMethod(method).setURI(basePath + resource).setHeaders(headers);
+      clients.get(i).request(ro)
+          .compose(req -> {
+            out.whenComplete((x, e) -> {
+              if (out.isCancelled()) {
+                req.reset(); // the attempt timed out: stop the upstream work instead of letting it run on
+              }
+            });
+            return req.send(body);
+          })
+          .compose(resp -> resp.body().map(b -> new UpstreamResponse(resp.statusCode(),
+              MultiMap.caseInsensitiveMultiMap().addAll(resp.headers()), b)))
+          .onSuccess(out::complete)
+          .onFailure(e -> {
+            boolean connect = e instanceof java.net.ConnectException
+                || e instanceof io.netty.channel.ConnectTimeoutException;
+            if (connect && i + 1 < endpoints.size() && !out.isDone()) {
+              attempt(i + 1, method, resource, headers, body, out); // next endpoint in priority order
+            } else {
+              out.completeExceptionally(e instanceof java.io.IOException ? e : new java.io.IOException(
+                  "upstream " + base + ": " + e, e));
+            }
+          });
+    }
+
+    void close() {
+      clients.forEach(HttpClient::close);
+    }
+  }
+
+  /** Encodes a buffered response for Redis: status, headers, body. */
+  private enum ResponseCodec implements ValueCodec<UpstreamResponse> {
+    INSTANCE;
+
+    @Override
+    public byte[] encode(UpstreamResponse r) {
+      Buffer b = Buffer.buffer().appendInt(r.status());
+      List<Map.Entry<String, String>> entries = r.headers().entries();
+      b.appendInt(entries.size());
+      for (Map.Entry<String, String> e : entries) {
+        byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
+        byte[] v = e.getValue().getBytes(StandardCharsets.UTF_8);
+        b.appendInt(k.length).appendBytes(k).appendInt(v.length).appendBytes(v);
+      }
+      return b.appendBuffer(r.body()).getBytes();
+    }
+
+    @Override
+    public UpstreamResponse decode(byte[] bytes) {
+      Buffer b = Buffer.buffer(bytes);
+      int pos = 0;
+      int status = b.getInt(pos);
+      int n = b.getInt(pos += 4);
+      pos += 4;
+      MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+      for (int i = 0; i < n; i++) {
+        int kl = b.getInt(pos);
+        String k = b.getString(pos + 4, pos + 4 + kl, "UTF-8");
+        pos += 4 + kl;
+        int vl = b.getInt(pos);
+        String v = b.getString(pos + 4, pos + 4 + vl, "UTF-8");
+        pos += 4 + vl;
+        headers.add(k, v);
+      }
+      return new UpstreamResponse(status, headers, b.getBuffer(pos, b.length()));
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.breakwater.gateway.config;
+
+import dev.breakwater.config.PipelineConfig;
+import dev.breakwater.config.Policies;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A gateway's whole configuration, as loaded and validated by {@link ConfigLoader}: every policy reference names a
+ * policy that exists and every route names an upstream that exists.
+ *
+ * @param server    the proxy's listener
+ * @param admin     the admin API's listener and token
+ * @param state     where shared state lives
+ * @param identity  where tenant and user come from
+ * @param policies  the named policies, as the engine takes them
+ * @param upstreams the upstreams by name, in file order
+ * @param routes    the routes, in file order (the first that matches a request takes it)
+ * @param source    the file it was loaded from
+ */
+public record GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
+    Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source) {
+
+  /** Requires every field and copies the collections, keeping their order. */
+  public GatewayConfig {
+    Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(identity, "identity");
+    Objects.requireNonNull(policies, "policies");
+    upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
+    routes = List.copyOf(routes);
+    for (RouteConfig r : routes) {
+      if (!upstreams.containsKey(r.upstream())) {
+        throw new IllegalArgumentException("routes." + r.name() + ".upstream: \"" + r.upstream()
+            + "\" (expected: one of " + upstreams.keySet() + ")");
+      }
+    }
+  }
+
+  /** The first route that takes a request with this method and path (without query string), if any. */
+  public Optional<RouteConfig> route(String method, String path) {
+    for (RouteConfig r : routes) {
+      if (r.matches(method, path)) {
+        return Optional.of(r);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The upstream a route sends its calls to. */
+  public UpstreamConfig upstream(RouteConfig route) {
+    return upstreams.get(route.upstream());
+  }
+
+  /** The engine pipeline of a route; see {@link RouteConfig#pipelineConfig(UpstreamConfig)}. */
+  public PipelineConfig pipelineConfig(RouteConfig route) {
+    return route.pipelineConfig(upstream(route));
+  }
+}

@@ -1,0 +1,45 @@
+package dev.breakwater.gateway.config;
+
+import dev.breakwater.OperationKind;
+import java.util.Locale;
+
+/** How a route decides a call's {@link OperationKind}, which decides whether it may be retried. */
+public enum RouteKind {
+  /** From the method: GET, HEAD and OPTIONS read; PUT and DELETE are idempotent; others write unless keyed. */
+  AUTO,
+  /** Every call reads. */
+  READ,
+  /** Every call is an idempotent write. */
+  IDEMPOTENT_WRITE,
+  /** Every call is a write (retried only with an idempotency key). */
+  WRITE;
+
+  /** The kind of a call with this HTTP method, given whether it carries an {@code Idempotency-Key}. */
+  public OperationKind resolve(String method, boolean hasIdempotencyKey) {
+    switch (this) {
+      case READ:
+        return OperationKind.READ;
+      case IDEMPOTENT_WRITE:
+        return OperationKind.IDEMPOTENT_WRITE;
+      case WRITE:
+        return OperationKind.WRITE;
+      default:
+        switch (method.toUpperCase(Locale.ROOT)) {
+          case "GET":
+          case "HEAD":
+          case "OPTIONS":
+            return OperationKind.READ;
+          case "PUT":
+          case "DELETE":
+            return OperationKind.IDEMPOTENT_WRITE;
+          default:
+            return hasIdempotencyKey ? OperationKind.IDEMPOTENT_WRITE : OperationKind.WRITE;
+        }
+    }
+  }
+
+  /** The spelling in YAML, such as {@code idempotent_write}. */
+  public String yamlName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,27 @@
+package dev.breakwater.gateway.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The proxy's listener.
+ *
+ * @param host           the address to bind (default {@code 127.0.0.1})
+ * @param port           the port, 0..65535 (0 picks a free port, for tests; default 8080)
+ * @param maxHeaderBytes the largest request header block; larger ones are answered 431 (default 16 KiB)
+ * @param maxBodyBytes   the largest request body; larger ones are answered 413 (default 10 MiB)
+ * @param drainTimeout   how long a graceful shutdown waits for calls in flight (default 10 s)
+ */
+public record ServerConfig(String host, int port, int maxHeaderBytes, long maxBodyBytes, Duration drainTimeout) {
+
+  /** Requires every field. */
+  public ServerConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(drainTimeout, "drainTimeout");
+  }
+
+  /** The defaults: {@code 127.0.0.1:8080}, 16 KiB of headers, 10 MiB of body, 10 s to drain. */
+  public static ServerConfig defaults() {
+    return new ServerConfig("127.0.0.1", 8080, 16 * 1024, 10L * 1024 * 1024, Duration.ofSeconds(10));
+  }
+}

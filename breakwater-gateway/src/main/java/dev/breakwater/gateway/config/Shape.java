@@ -1,0 +1,89 @@
+package dev.breakwater.gateway.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The keys the loader accepts, as a tree: the one place they are listed. The loader rejects any key not listed here
+ * and refuses to read one that is not (a programming error), and a test walks this tree against the JSON Schema.
+ */
+sealed interface Shape {
+
+  /** A scalar, or a list of scalars. */
+  record Leaf() implements Shape {}
+
+  /** A mapping with a fixed set of keys. */
+  record Obj(Map<String, Shape> fields) implements Shape {
+    /** The accepted keys, in documentation order. */
+    Set<String> keys() {
+      return fields.keySet();
+    }
+  }
+
+  /** A mapping whose keys are names the user chooses (policies, upstreams), each value of one shape. */
+  record MapOf(Shape values) implements Shape {}
+
+  /** A list whose items share one shape. */
+  record ListOf(Shape items) implements Shape {}
+
+  Leaf LEAF = new Leaf();
+
+  /** Builds an {@link Obj} from alternating key and shape arguments; a key given alone (a String) is a leaf. */
+  static Obj obj(Object... keysAndShapes) {
+    Map<String, Shape> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndShapes.length; i++) {
+      String key = (String) keysAndShapes[i];
+      if (i + 1 < keysAndShapes.length && keysAndShapes[i + 1] instanceof Shape s) {
+        m.put(key, s);
+        i++;
+      } else {
+        m.put(key, LEAF);
+      }
+    }
+    return new Obj(Collections.unmodifiableMap(m));
+  }
+
+  Obj SERVER = obj("host", "port", "maxHeaderBytes", "maxBodyBytes", "drainTimeout");
+  Obj ADMIN = obj("host", "port", "token");
+  Obj REDIS = obj("uri", "cluster", "nodes", "keyPrefix", "commandTimeout", "openDuration", "failuresToOpen",
+      "idempotencyReplicas", "replicaWait", "heartbeat", "maxCacheValueBytes", "leaseTokens", "leaseTtl");
+  Obj STATE = obj("backend", "redis", REDIS);
+  Obj JWT = obj("jwksUrl", "issuer", "audience", "tenantClaim", "userClaim", "jwksCacheTtl");
+  Obj IDENTITY = obj("tenantHeader", "userHeader", "jwt", JWT);
+
+  Obj TIMEOUT = obj("enabled", "attempt", "deadline");
+  Obj RETRY_BUDGET = obj("ratio", "minRetriesPerSecond", "window");
+  Obj RETRY = obj("enabled", "maxAttempts", "baseDelay", "maxDelay", "maxRetryAfter", "budget", RETRY_BUDGET);
+  Obj CIRCUIT_BREAKER = obj("enabled", "window", "windowSize", "minimumCalls", "failureRateThreshold",
+      "slowCallRateThreshold", "slowCallDuration", "openDuration", "halfOpenProbes", "halfOpenSuccesses");
+  Obj BULKHEAD = obj("enabled", "maxConcurrent", "interactiveReserve", "maxWait", "maxQueue");
+  Obj RATE_LIMIT = obj("enabled", "scope", "permits", "period", "burst");
+  Obj IDEMPOTENCY = obj("enabled", "ttl", "lease", "maxKeyLength");
+  Obj CACHE = obj("enabled", "ttl", "staleIfError", "version", "shared");
+  Obj POLICIES = obj(
+      "timeouts", new MapOf(TIMEOUT),
+      "retries", new MapOf(RETRY),
+      "circuitBreakers", new MapOf(CIRCUIT_BREAKER),
+      "bulkheads", new MapOf(BULKHEAD),
+      "rateLimits", new MapOf(RATE_LIMIT),
+      "idempotency", new MapOf(IDEMPOTENCY),
+      "caches", new MapOf(CACHE));
+
+  Obj UPSTREAM = obj("endpoints", "timeout", "retry", "circuitBreaker", "breakerPerTenant", "throttleGate",
+      "maxConnections");
+  Obj ROUTE = obj("name", "path", "pattern", "methods", "upstream", "operation", "domain", "kind", "lane", "cost",
+      "bulkhead", "writeBulkhead", "rateLimits", "idempotency", "cache", "cacheShared", "cacheCredentialed",
+      "tenantRequired", "defaultTenant");
+
+  /** The whole file. */
+  Obj ROOT = obj(
+      "server", SERVER,
+      "admin", ADMIN,
+      "state", STATE,
+      "identity", IDENTITY,
+      "policies", POLICIES,
+      "upstreams", new MapOf(UPSTREAM),
+      "routes", new ListOf(ROUTE));
+}

@@ -1,0 +1,186 @@
+package dev.breakwater.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.breakwater.simulator.SimulatorConfig;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The gateway over real HTTP on loopback, in front of the simulator: the error contract and the main policies. */
+class GatewayEndToEndTest {
+  private static GatewayTestSupport s;
+
+  @BeforeAll
+  static void start() {
+    s = new GatewayTestSupport(SimulatorConfig.defaults().withRate(1000, 1000), String.join("\n",
+        "  - name: messages",
+        "    path: /v1.0/me/messages",
+        "    upstream: graph",
+        "    operation: list-messages",
+        "    rateLimits: [per-tenant]",
+        "  - name: drive",
+        "    path: /v1.0/me/drive",
+        "    upstream: graph",
+        "    operation: drive-metadata",
+        "    cache: short",
+        "  - name: send",
+        "    path: /v1.0/me/sendMail",
+        "    methods: [POST]",
+        "    upstream: graph",
+        "    operation: send-mail",
+        "    idempotency: default",
+        "  - name: tiny",
+        "    path: /v1.0/me/events",
+        "    upstream: graph",
+        "    operation: list-events",
+        "    rateLimits: [tiny]"), GatewayTestSupport.defaultPolicies());
+  }
+
+  @AfterAll
+  static void stop() {
+    s.close();
+  }
+
+  @Test
+  void aRequestIsProxiedWithItsCorrelationIdReturned() throws Exception {
+    HttpResponse<String> r = s.send(HttpRequest.newBuilder(s.uri("/v1.0/me/messages?$top=5"))
+        .header("X-Tenant-Id", "contoso").header("X-Correlation-Id", "req-123"));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("@odata.nextLink");
+    assertThat(r.headers().firstValue("X-Correlation-Id")).contains("req-123");
+  }
+
+  @Test
+  void aPathWithoutARouteIsA404Problem() throws Exception {
+    HttpResponse<String> r = s.get("/nowhere", "contoso");
+    assertProblem(r, 404, "INVALID_REQUEST");
+    assertThat(r.body()).contains("no route for GET /nowhere");
+  }
+
+  @Test
+  void aRequestWithoutItsTenantIsA400Problem() throws Exception {
+    HttpResponse<String> r = s.send(HttpRequest.newBuilder(s.uri("/v1.0/me/messages")));
+    assertProblem(r, 400, "INVALID_REQUEST");
+    assertThat(r.body()).contains("X-Tenant-Id");
+  }
+
+  @Test
+  void aTenantOverItsBudgetIsRateLimitedAndOthersAreNot() throws Exception {
+    assertThat(s.get("/v1.0/me/events", "busy").statusCode()).isEqualTo(200);
+    assertThat(s.get("/v1.0/me/events", "busy").statusCode()).isEqualTo(200);
+    HttpResponse<String> r = s.get("/v1.0/me/events", "busy");
+    assertProblem(r, 429, "RATE_LIMITED");
+    assertThat(r.headers().firstValue("Retry-After")).isPresent();
+    assertThat(r.body()).contains("\"retry_after_seconds\":");
+    assertThat(s.get("/v1.0/me/events", "calm").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aRepeatedPostWithAnIdempotencyKeyIsReplayedNotExecutedAgain() throws Exception {
+    HttpRequest.Builder post = HttpRequest.newBuilder(s.uri("/v1.0/me/sendMail"))
+        .header("X-Tenant-Id", "contoso").header("Idempotency-Key", "mail-42")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"subject\":\"hello\"}"));
+    HttpResponse<String> first = s.send(post);
+    HttpResponse<String> second = s.send(post);
+    assertThat(first.statusCode()).isEqualTo(202);
+    assertThat(second.statusCode()).isEqualTo(202);
+    assertThat(second.headers().firstValue("Idempotent-Replayed")).contains("true");
+    assertThat(s.simulator.counters().executions("mail-42")).isEqualTo(1);
+    HttpResponse<String> other = s.send(HttpRequest.newBuilder(s.uri("/v1.0/me/sendMail"))
+        .header("X-Tenant-Id", "contoso").header("Idempotency-Key", "mail-42")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"subject\":\"changed\"}")));
+    assertProblem(other, 422, "IDEMPOTENCY_MISMATCH");
+  }
+
+  @Test
+  void aGarbageIdempotencyKeyIsA400Problem() throws Exception {
+    HttpResponse<String> r = s.send(HttpRequest.newBuilder(s.uri("/v1.0/me/sendMail"))
+        .header("X-Tenant-Id", "contoso").header("Idempotency-Key", "x".repeat(300))
+        .POST(HttpRequest.BodyPublishers.ofString("{}")));
+    assertProblem(r, 400, "INVALID_REQUEST");
+  }
+
+  @Test
+  void aBodyOverTheLimitIsA413Problem() throws Exception {
+    HttpResponse<String> r = s.send(HttpRequest.newBuilder(s.uri("/v1.0/me/sendMail"))
+        .header("X-Tenant-Id", "contoso")
+        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(70_000))));
+    assertProblem(r, 413, "INVALID_REQUEST");
+  }
+
+  @Test
+  void headersOverTheLimitAreA431Problem() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", s.gateway.port())) {
+      String request = "GET /v1.0/me/messages HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: t\r\nX-Big: " + "a".repeat(10_000)
+          + "\r\n\r\n";
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      String head = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+      assertThat(head).isEqualTo("HTTP/1.1 431");
+    }
+  }
+
+  @Test
+  void cachedReadsAreServedWithoutReachingTheUpstreamAndAreScopedByTenant() throws Exception {
+    long before = s.simulator.counters().tenant("cachy").received();
+    assertThat(s.get("/v1.0/me/drive/root/children", "cachy").statusCode()).isEqualTo(200);
+    HttpResponse<String> hit = s.get("/v1.0/me/drive/root/children", "cachy");
+    assertThat(hit.headers().firstValue("X-Breakwater-Source")).contains("cache");
+    assertThat(s.simulator.counters().tenant("cachy").received() - before).isEqualTo(1);
+    assertThat(s.get("/v1.0/me/drive/root/children", "other-tenant").headers().firstValue("X-Breakwater-Source"))
+        .isEmpty();
+  }
+
+  @Test
+  void adminControlsNeedTheTokenAndHealthAndMetricsDoNot() throws Exception {
+    assertThat(s.send(HttpRequest.newBuilder(s.admin("/health/live"))).statusCode()).isEqualTo(200);
+    assertThat(s.send(HttpRequest.newBuilder(s.admin("/health/ready"))).body()).contains("UP");
+    HttpResponse<String> metrics = s.send(HttpRequest.newBuilder(s.admin("/metrics")));
+    assertThat(metrics.body()).contains("breakwater_calls_total");
+    assertThat(metrics.body()).doesNotContain("contoso");
+    HttpResponse<String> denied = s.send(HttpRequest.newBuilder(s.admin("/admin/breakers")));
+    assertProblem(denied, 401, "AUTH_REQUIRED");
+    HttpResponse<String> wrong = s.send(HttpRequest.newBuilder(s.admin("/admin/breakers"))
+        .header("Authorization", "Bearer wrong-token-0123456789"));
+    assertThat(wrong.statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void anOperatorCanForceTheBreakerOpenAndSetTheServiceReadOnly() throws Exception {
+    HttpResponse<String> open = s.send(HttpRequest.newBuilder(s.admin("/admin/breakers/graph/open"))
+        .header("Authorization", "Bearer " + GatewayTestSupport.TOKEN).POST(HttpRequest.BodyPublishers.noBody()));
+    assertThat(open.body()).contains("FORCED_OPEN");
+    assertProblem(s.get("/v1.0/me/messages", "contoso"), 503, "CIRCUIT_OPEN");
+    s.send(HttpRequest.newBuilder(s.admin("/admin/breakers/graph/reset"))
+        .header("Authorization", "Bearer " + GatewayTestSupport.TOKEN).POST(HttpRequest.BodyPublishers.noBody()));
+    assertThat(s.get("/v1.0/me/messages", "contoso").statusCode()).isEqualTo(200);
+
+    s.send(HttpRequest.newBuilder(s.admin("/admin/degradation?level=read_only"))
+        .header("Authorization", "Bearer " + GatewayTestSupport.TOKEN).POST(HttpRequest.BodyPublishers.noBody()));
+    try {
+      HttpResponse<String> write = s.send(HttpRequest.newBuilder(s.uri("/v1.0/me/sendMail"))
+          .header("X-Tenant-Id", "contoso").POST(HttpRequest.BodyPublishers.ofString("{}")));
+      assertProblem(write, 503, "READ_ONLY");
+      assertThat(s.get("/v1.0/me/messages", "contoso").statusCode()).isEqualTo(200);
+    } finally {
+      s.send(HttpRequest.newBuilder(s.admin("/admin/degradation?level=normal"))
+          .header("Authorization", "Bearer " + GatewayTestSupport.TOKEN).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+  }
+
+  static void assertProblem(HttpResponse<String> r, int status, String code) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    assertThat(r.headers().firstValue("Content-Type")).contains("application/problem+json");
+    assertThat(r.body()).contains("\"code\":\"" + code + "\"").contains("\"status\":" + status)
+        .contains("\"correlation_id\":\"").contains("\"type\":\"").contains("\"title\":\"");
+    if (status == 429 || status == 503) {
+      assertThat(r.headers().firstValue("Retry-After")).isPresent();
+    }
+  }
+}
