@@ -22,7 +22,7 @@ public final class Bulkhead {
   private final BulkheadConfig config;
   private final TimeSource time;
   private final int batchLimit;
-  private final AtomicInteger active = new AtomicInteger();
+  private final AtomicInteger active = new dev.breakwater.internal.Padded.Int(0);
   private final AtomicInteger queued = new AtomicInteger();
   private final Queue<Waiter> interactive = new ConcurrentLinkedQueue<>();
   private final Queue<Waiter> batch = new ConcurrentLinkedQueue<>();

@@ -2,6 +2,7 @@ package dev.breakwater.ratelimit;
 
 import dev.breakwater.internal.Events;
 import dev.breakwater.internal.KeyedRegistry;
+import dev.breakwater.internal.Padded;
 import dev.breakwater.spi.RateLimitStore;
 import dev.breakwater.time.TimeSource;
 import java.time.Duration;
@@ -74,7 +75,7 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
   private AtomicLong bucket(RateLimitConfig limit, String key) {
     if (limit.scope() == RateLimitScope.GLOBAL) {
       AtomicLong g = globals.get(limit.name());
-      return g != null ? g : globals.computeIfAbsent(limit.name(), n -> new AtomicLong(Long.MIN_VALUE));
+      return g != null ? g : globals.computeIfAbsent(limit.name(), n -> new Padded.Long(Long.MIN_VALUE));
     }
     KeyedRegistry<AtomicLong> r = buckets.get(limit.name());
     return (r != null ? r : registry(limit)).get(key);

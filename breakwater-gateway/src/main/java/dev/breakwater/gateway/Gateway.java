@@ -19,6 +19,7 @@ import dev.breakwater.gateway.config.UpstreamConfig;
 import dev.breakwater.gateway.http.HopByHop;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.UpstreamResponse;
+import dev.breakwater.gateway.identity.JwtVerifier;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
 import dev.breakwater.internal.Events;
 import dev.breakwater.internal.Ids;
@@ -272,7 +273,34 @@ public final class Gateway implements AutoCloseable {
       return;
     }
     RouteConfig r = route.get();
-    String tenant = req.getHeader(rt.config.identity().tenantHeader());
+    if (rt.jwt == null) {
+      proceed(rt, req, cid, r, req.getHeader(rt.config.identity().tenantHeader()),
+          req.getHeader(rt.config.identity().userHeader()));
+      return;
+    }
+    String auth = req.getHeader("Authorization");
+    if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      res.putHeader("WWW-Authenticate", "Bearer");
+      reply(res, cid, Problem.render(ErrorCode.AUTH_REQUIRED, 401, "a bearer token is required", -1, cid), false);
+      return;
+    }
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    req.pause(); // hold the body until the token is verified (the JWKS may need a fetch)
+    rt.jwt.verify(auth.substring(7).trim()).whenComplete((id, e) -> context.runOnContext(v -> {
+      req.resume();
+      if (e != null) {
+        Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        res.putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        reply(res, cid, Problem.render(ErrorCode.AUTH_REQUIRED, 401, "invalid token: " + c.getMessage(), -1, cid),
+            false);
+      } else {
+        proceed(rt, req, cid, r, id.tenant(), id.user());
+      }
+    }));
+  }
+
+  private void proceed(Runtime rt, HttpServerRequest req, String cid, RouteConfig r, String tenant, String user) {
+    HttpServerResponse res = req.response();
     if (tenant == null || tenant.isBlank()) {
       tenant = r.defaultTenant();
       if (tenant == null && r.tenantRequired()) {
@@ -294,7 +322,6 @@ public final class Gateway implements AutoCloseable {
           + " bytes", -1, cid), true);
       return;
     }
-    String user = req.getHeader(rt.config.identity().userHeader());
     String t = tenant;
     inFlight.incrementAndGet();
     collectBody(req, max).onComplete(body -> {
@@ -302,6 +329,12 @@ public final class Gateway implements AutoCloseable {
         inFlight.decrementAndGet();
         reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than " + max
             + " bytes", -1, cid), true);
+        return;
+      }
+      String malformed = malformedJson(req.getHeader("Content-Type"), body.result());
+      if (malformed != null) {
+        inFlight.decrementAndGet();
+        reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "malformed JSON body: " + malformed, -1, cid), false);
         return;
       }
       forwardThroughPipeline(rt, r, req, body.result(), cid, t, user, idemKey).whenComplete((x, e) ->
@@ -354,6 +387,28 @@ public final class Gateway implements AutoCloseable {
     req.exceptionHandler(p::tryFail);
     req.endHandler(v -> p.tryComplete(buf));
     return p.future();
+  }
+
+  private static final com.fasterxml.jackson.core.JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactory();
+
+  /**
+   * Why a body that says it is JSON is not, or null when it is (or says it is something else). Checked here so that
+   * a malformed body costs the upstream nothing and the caller a clear 400 instead of the upstream's own wording.
+   */
+  static String malformedJson(String contentType, Buffer body) {
+    if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).contains("json") || body.length() == 0) {
+      return null;
+    }
+    try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(body.getBytes())) {
+      while (p.nextToken() != null) {
+        p.skipChildren();
+      }
+      return null;
+    } catch (java.io.IOException e) {
+      String m = e.getMessage();
+      int cut = m == null ? -1 : m.indexOf('\n');
+      return cut < 0 ? String.valueOf(m) : m.substring(0, cut);
+    }
   }
 
   private static MultiMap forwardedHeaders(HttpServerRequest req, String cid) {
@@ -500,9 +555,11 @@ public final class Gateway implements AutoCloseable {
     final Map<String, Pipeline<UpstreamResponse>> pipelines = new HashMap<>();
     final Map<String, Pipeline<UpstreamResponse>> uncachedPipelines = new HashMap<>();
     final Map<String, Upstream> upstreams = new HashMap<>();
+    final JwtVerifier jwt;
 
     Runtime(GatewayConfig config, Gateway g) {
       this.config = config;
+      this.jwt = config.identity().jwt().map(j -> new JwtVerifier(j, System::currentTimeMillis)).orElse(null);
       this.engine = Breakwater.builder()
           .policies(config.policies())
           .listener(new BreakwaterMetrics(g.registry))

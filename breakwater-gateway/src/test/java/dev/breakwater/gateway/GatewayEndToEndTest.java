@@ -108,6 +108,17 @@ class GatewayEndToEndTest {
   }
 
   @Test
+  void aMalformedJsonBodyIsA400ProblemAndNeverReachesTheUpstream() throws Exception {
+    long before = s.simulator.counters().totals().received();
+    HttpResponse<String> r = s.send(HttpRequest.newBuilder(s.uri("/v1.0/me/sendMail"))
+        .header("X-Tenant-Id", "contoso").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"subject\": \"unterminated")));
+    assertProblem(r, 400, "INVALID_REQUEST");
+    assertThat(r.body()).contains("malformed JSON body");
+    assertThat(s.simulator.counters().totals().received()).isEqualTo(before);
+  }
+
+  @Test
   void aBodyOverTheLimitIsA413Problem() throws Exception {
     HttpResponse<String> r = s.send(HttpRequest.newBuilder(s.uri("/v1.0/me/sendMail"))
         .header("X-Tenant-Id", "contoso")

@@ -53,7 +53,7 @@ public final class RedisConnector implements AutoCloseable {
   private final StatefulRedisConnection<String, byte[]> connection;
   private final StatefulRedisClusterConnection<String, byte[]> clusterConnection;
   private final RedisClusterAsyncCommands<String, byte[]> commands;
-  private StatefulRedisPubSubConnection<String, byte[]> pubSub;
+  private volatile StatefulRedisPubSubConnection<String, byte[]> pubSub;
   // Lettuce's I/O threads must never wait; work that may (cluster-wide SCAN opens node connections synchronously)
   // continues here instead.
   private final java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newCachedThreadPool(
@@ -178,11 +178,27 @@ public final class RedisConnector implements AutoCloseable {
     pubSub.async().subscribe(channels);
   }
 
-  /** Calls {@code onReconnect} whenever a connection to Redis is (re-)established. */
+  /**
+   * Calls {@code onReconnect} when the pub/sub connection is re-established (messages published while it was down are
+   * lost), at most once every 5 s. Other connections are ignored: a Cluster client opens one to every node on every
+   * topology refresh.
+   */
   public void onReconnect(Runnable onReconnect) {
+    long[] last = {Long.MIN_VALUE / 2};
     RedisConnectionStateListener l = new RedisConnectionStateListener() {
       @Override
       public void onRedisConnected(io.lettuce.core.RedisChannelHandler<?, ?> connection, SocketAddress address) {
+        StatefulRedisPubSubConnection<String, byte[]> ps = pubSub;
+        if (ps == null || connection != ps) {
+          return;
+        }
+        long now = System.nanoTime();
+        synchronized (last) {
+          if (now - last[0] < 5_000_000_000L) {
+            return;
+          }
+          last[0] = now;
+        }
         worker.execute(onReconnect);
       }
     };

@@ -6,7 +6,6 @@ import dev.breakwater.redis.RedisStateConfig;
 import dev.breakwater.redis.ValueCodec;
 import dev.breakwater.spi.IdempotencyStore;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SetArgs;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -35,6 +34,7 @@ public final class RedisIdempotencyStore<V> implements IdempotencyStore<V> {
   private static final Logger LOG = LoggerFactory.getLogger(RedisIdempotencyStore.class);
   private static final RedisConnector.Script RESERVE = RedisConnector.Script.resource("idem_reserve.lua");
   private static final RedisConnector.Script RELEASE = RedisConnector.Script.resource("idem_release.lua");
+  private static final RedisConnector.Script COMPLETE = RedisConnector.Script.resource("idem_complete.lua");
 
   private final RedisConnector redis;
   private final RedisGuard guard;
@@ -95,8 +95,13 @@ public final class RedisIdempotencyStore<V> implements IdempotencyStore<V> {
     System.arraycopy(payload, 0, record, 1 + fp.length, payload.length);
     String k = redisKey(key);
     return guard.call(() -> {
-      CompletableFuture<String> set = redis.commands().set(k, record, SetArgs.Builder.px(ttl.toMillis()))
-          .toCompletableFuture();
+      CompletableFuture<Long> set = redis.<Long>eval(COMPLETE, ScriptOutputType.INTEGER, new String[] {k}, record,
+          Long.toString(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII)).thenApply(written -> {
+            if (written == 0) {
+              LOG.warn("idempotency record not stored: its reservation expired and another request holds the key");
+            }
+            return written;
+          });
       if (config.idempotencyReplicas() == 0) {
         return set.thenApply(ok -> (Void) null);
       }

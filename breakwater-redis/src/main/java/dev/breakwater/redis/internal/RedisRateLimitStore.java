@@ -46,7 +46,8 @@ public final class RedisRateLimitStore implements RateLimitStore {
   private final int leaseTokens;
   private final long leaseTtlNanos;
   private final Map<String, RateLimitConfig> scaled = new ConcurrentHashMap<>();
-  private final Map<String, Lease> leases = new ConcurrentHashMap<>();
+  // Bounded like every per-key map: an idle bucket's lease has expired anyway.
+  private final Map<String, Lease> leases;
 
   /** Creates the store. */
   public RedisRateLimitStore(RedisConnector redis, RedisGuard guard, InMemoryRateLimitStore local,
@@ -58,6 +59,8 @@ public final class RedisRateLimitStore implements RateLimitStore {
     this.time = time;
     this.leaseTokens = config.leaseTokens() > 1 ? config.leaseTokens() : 0;
     this.leaseTtlNanos = config.leaseTtl().toNanos();
+    this.leases = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000)
+        .expireAfterWrite(config.leaseTtl().multipliedBy(2)).executor(Runnable::run).<String, Lease>build().asMap();
   }
 
   @Override
@@ -154,8 +157,14 @@ public final class RedisRateLimitStore implements RateLimitStore {
   private CompletionStage<RateLimitDecision> leased(RateLimitConfig limit, String key, int cost) {
     String k = bucketKey(limit, key);
     Lease lease = leases.get(k);
-    if (lease != null && lease.take(cost, time.nanoTime())) {
-      return CompletableFuture.completedFuture(RateLimitDecision.allowed());
+    long now = time.nanoTime();
+    if (lease != null) {
+      if (lease.take(cost, now)) {
+        return CompletableFuture.completedFuture(RateLimitDecision.allowed());
+      }
+      if (now - lease.expiresAt >= 0) {
+        leases.remove(k, lease); // expired: its unused tokens are dropped, never spent late
+      }
     }
     byte[][] args = {bytes(intervalMicros(limit)), bytes(limit.burst()), bytes(Math.max(leaseTokens, cost)),
         bytes(cost)};
@@ -167,9 +176,11 @@ public final class RedisRateLimitStore implements RateLimitStore {
             return RateLimitDecision.denied(limit.name(), wait < 0 ? -1 : wait * 1000);
           }
           if (granted > cost) {
-            leases.put(k, new Lease((int) (granted - cost), time.nanoTime() + leaseTtlNanos));
-          } else {
-            leases.remove(k);
+            // Concurrent refills of one bucket add up instead of replacing each other: no granted token is lost.
+            int extra = (int) (granted - cost);
+            long expires = time.nanoTime() + leaseTtlNanos;
+            leases.merge(k, new Lease(extra, expires), (old, fresh) -> old.expiresAt - fresh.expiresAt < 0
+                ? new Lease(Math.max(0, old.remaining.get()) + extra, old.expiresAt) : old.add(extra));
           }
           return RateLimitDecision.allowed();
         }), () -> fallback(List.of(limit), List.of(key), cost));
@@ -183,6 +194,11 @@ public final class RedisRateLimitStore implements RateLimitStore {
     Lease(int tokens, long expiresAt) {
       this.remaining = new AtomicInteger(tokens);
       this.expiresAt = expiresAt;
+    }
+
+    Lease add(int tokens) {
+      remaining.addAndGet(tokens);
+      return this;
     }
 
     boolean take(int cost, long now) {

@@ -29,6 +29,7 @@ public final class RedisThrottleGateStore implements ThrottleGateStore {
   private final TimeSource time;
   private final String channel;
   private final String keyPrefix;
+  private final String instance = java.util.UUID.randomUUID().toString();
 
   /** Creates the store and subscribes to the fleet's gate channel. */
   public RedisThrottleGateStore(RedisConnector redis, RedisGuard guard, InMemoryThrottleGateStore local,
@@ -56,19 +57,25 @@ public final class RedisThrottleGateStore implements ThrottleGateStore {
       return;
     }
     String member = upstream + SEP + tenant;
-    byte[] message = (remaining + String.valueOf(SEP) + member).getBytes(StandardCharsets.UTF_8);
-    guard.fireAndForget(() -> redis.commands().set(keyPrefix + Keys.tag(tenant) + member,
-        Long.toString(remaining).getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.px(remaining))
-        .toCompletableFuture().thenCompose(ok -> redis.commands().publish(channel, message).toCompletableFuture()),
-        "publish gate");
+    byte[] message = (instance + SEP + remaining + SEP + member).getBytes(StandardCharsets.UTF_8);
+    // SET and PUBLISH go out together (one round trip on the pipelined connection), not one after the other.
+    guard.fireAndForget(() -> CompletableFuture.allOf(
+        redis.commands().set(keyPrefix + Keys.tag(tenant) + member,
+            Long.toString(remaining).getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.px(remaining))
+            .toCompletableFuture(),
+        redis.commands().publish(channel, message).toCompletableFuture()), "publish gate");
   }
 
   private void onMessage(byte[] message) {
     try {
       String m = new String(message, StandardCharsets.UTF_8);
-      int a = m.indexOf(SEP);
+      int i = m.indexOf(SEP);
+      if (m.substring(0, i).equals(instance)) {
+        return; // our own gate, already closed locally (re-applying it would stretch it by the round trip)
+      }
+      int a = m.indexOf(SEP, i + 1);
       int b = m.indexOf(SEP, a + 1);
-      long remaining = Long.parseLong(m.substring(0, a));
+      long remaining = Long.parseLong(m.substring(i + 1, a));
       local.close(m.substring(a + 1, b), m.substring(b + 1), time.epochMillis() + remaining);
     } catch (RuntimeException e) {
       LOG.warn("ignored a malformed gate message on {}", channel, e);
