@@ -87,6 +87,7 @@ ROWS = [
     ("breakwaterStack", "Breakwater: 5-policy stack", True),
     ("resilience4jStack", "Resilience4j: 4-policy stack (no TimeLimiter, see notes)", True),
     ("failsafeStack", "Failsafe: 5-policy stack (sync Timeout)", True),
+    ("breakwaterStackNoTimeout", "extra: Breakwater stack without timeout (Resilience4j's 4 policies)", False),
     ("resilience4jStackTimeLimiter", "extra: Resilience4j stack + TimeLimiter on a pool", False),
     ("failsafeStackNoTimeout", "extra: Failsafe stack without Timeout", False),
     ("clockRead", "extra: one System.nanoTime()", False),
@@ -243,6 +244,12 @@ for t in threads:
         w("| Breakwater stack overhead <= %.1f x %s's | %s | %.1f ns vs %.1f ns (%.2fx) | %s | %s |"
           % (STACK_FACTOR, name, t, so, other, so / other if other > 0 else float("inf"),
              verdict(so <= STACK_FACTOR * other), clear(STACK_FACTOR * other - so, e)))
+    if "breakwaterStackNoTimeout" in r:
+        no = over("breakwaterStackNoTimeout")
+        e = math.hypot(err("breakwaterStackNoTimeout"), err("resilience4jStack", STACK_FACTOR))
+        w("| same 4 policies as Resilience4j (no timeout): overhead <= %.1f x Resilience4j's | %s | %.1f ns vs %.1f ns "
+          "(%.2fx) | %s | %s |" % (STACK_FACTOR, t, no, ro, no / ro if ro > 0 else float("inf"),
+                                  verdict(no <= STACK_FACTOR * ro), clear(STACK_FACTOR * ro - no, e)))
 ok_amp = up_on * 10 <= offered * 11   # integer compare: upstream / offered <= 1.1
 w("| retry amplification <= %.1f with the budget on | 1 | %.3fx (%d / %d) | %s | exact count (virtual time) |"
   % (AMPLIFICATION, up_on / offered, up_on, offered, verdict(ok_amp)))

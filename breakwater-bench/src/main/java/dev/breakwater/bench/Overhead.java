@@ -145,6 +145,29 @@ public class Overhead {
     }
   }
 
+  /** The same stack without the timeout: the four policies Resilience4j's synchronous stack can have. */
+  @State(Scope.Benchmark)
+  public static class BreakwaterStackNoTimeout {
+    Upstream upstream;
+    CallContext ctx;
+    Pipeline<String> pipeline;
+
+    @Setup
+    public void setup() {
+      upstream = new Upstream("ok");
+      ctx = context();
+      Policies policies = Policies.builder()
+          .retry("r", RetryConfig.defaults().withMaxAttempts(ATTEMPTS).withBackoff(BACKOFF, Duration.ofSeconds(5)))
+          .circuitBreaker("cb", CircuitBreakerConfig.defaults())
+          .bulkhead("b", BulkheadConfig.of(BULKHEAD))
+          .rateLimit(RateLimitConfig.of("rl", RateLimitScope.GLOBAL, RATE_PERMITS_PER_SECOND, Duration.ofSeconds(1)))
+          .build();
+      Breakwater bw = Breakwater.builder().policies(policies).build();
+      pipeline = bw.<String>pipeline(PipelineConfig.named("stack4").withUpstream("u").withRetry("r")
+          .withCircuitBreaker("cb").withBulkhead("b").withRateLimits(List.of("rl"))).build();
+    }
+  }
+
   static Retry r4jRetry() {
     return Retry.of("x", io.github.resilience4j.retry.RetryConfig.custom().maxAttempts(ATTEMPTS)
         .waitDuration(BACKOFF).build());
@@ -291,6 +314,11 @@ public class Overhead {
 
   @Benchmark
   public String breakwaterStack(BreakwaterStack s) {
+    return s.pipeline.execute(s.ctx, s.upstream);
+  }
+
+  @Benchmark
+  public String breakwaterStackNoTimeout(BreakwaterStackNoTimeout s) {
     return s.pipeline.execute(s.ctx, s.upstream);
   }
 

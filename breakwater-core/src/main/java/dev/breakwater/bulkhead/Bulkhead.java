@@ -12,17 +12,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A concurrency limit with priority lanes and an optional bounded wait that never blocks a thread in the async path.
  *
- * <p>Permits are one counter changed by compare-and-set: {@link #tryAcquire(Lane)} is the whole fast path. A call
- * that must wait leaves a future in its lane's queue; every release hands the freed permit to the oldest interactive
- * waiter first, then to the oldest batch waiter if the batch share allows. A waiter that times out completes its
- * future with {@code false} and is skipped when its turn comes.
+ * <p>Permits live in a few padded stripes (one for small limits), each with a fixed share of the limit, so that
+ * threads on different cores take and return permits on different cache lines: a thread tries its home stripe first,
+ * then the others. Every stripe's count stays within its share, so the total never exceeds the limit; a release may
+ * return a permit to any stripe that holds one, which keeps the total exact. Batch calls are admitted one at a time
+ * against the total (they are the lane that can wait), so they never take the interactive reserve. A call that must
+ * wait leaves a future in its lane's queue; every release hands the freed permit to the oldest interactive waiter
+ * first, then to the oldest batch waiter if the batch share allows. A waiter that times out completes its future with
+ * {@code false} and is skipped when its turn comes.
  */
 public final class Bulkhead {
   private final String name;
   private final BulkheadConfig config;
   private final TimeSource time;
   private final int batchLimit;
-  private final AtomicInteger active = new dev.breakwater.internal.Padded.Int(0);
+  private final AtomicInteger[] stripes;
+  private final int[] shares;
+  private final int mask;
+  private final Object batchAdmission = new Object();
   private final AtomicInteger queued = new AtomicInteger();
   private final Queue<Waiter> interactive = new ConcurrentLinkedQueue<>();
   private final Queue<Waiter> batch = new ConcurrentLinkedQueue<>();
@@ -33,6 +40,26 @@ public final class Bulkhead {
     this.config = Objects.requireNonNull(config, "config");
     this.time = Objects.requireNonNull(time, "time");
     this.batchLimit = config.maxConcurrent() - config.interactiveReserve();
+    int n = stripeCount(config.maxConcurrent());
+    this.mask = n - 1;
+    this.stripes = new AtomicInteger[n];
+    this.shares = new int[n];
+    for (int i = 0; i < n; i++) {
+      stripes[i] = new dev.breakwater.internal.Padded.Int(0);
+      shares[i] = config.maxConcurrent() / n + (i < config.maxConcurrent() % n ? 1 : 0);
+    }
+  }
+
+  /** One stripe per two cores (a power of two), and never fewer than 8 permits a stripe. */
+  private static int stripeCount(int max) {
+    int byCores = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 2);
+    int byLimit = Integer.highestOneBit(Math.max(1, max / 8));
+    return Math.max(1, Math.min(8, Math.min(byCores, byLimit)));
+  }
+
+  private int home() {
+    // A thread keeps its stripe (its id, mixed so that consecutive ids land apart).
+    return (int) ((Thread.currentThread().getId() * 0x9E3779B97F4A7C15L) >>> 32) & mask;
   }
 
   /** The bulkhead's name. */
@@ -47,7 +74,11 @@ public final class Bulkhead {
 
   /** Calls holding a permit now. */
   public int activeCalls() {
-    return active.get();
+    int sum = 0;
+    for (AtomicInteger stripe : stripes) {
+      sum += stripe.get();
+    }
+    return sum;
   }
 
   /** Calls waiting for a permit now. */
@@ -57,16 +88,49 @@ public final class Bulkhead {
 
   /** Takes a permit if one is free for the lane; never waits. */
   public boolean tryAcquire(Lane lane) {
-    int limit = lane == Lane.BATCH ? batchLimit : config.maxConcurrent();
-    while (true) {
-      int a = active.get();
-      if (a >= limit) {
-        return false;
-      }
-      if (active.compareAndSet(a, a + 1)) {
-        return true;
+    if (lane == Lane.BATCH && batchLimit < config.maxConcurrent()) {
+      synchronized (batchAdmission) {
+        // Serialised against other batch admissions; interactive calls racing with it only make the check stricter.
+        return activeCalls() < batchLimit && takeAnyStripe();
       }
     }
+    return takeAnyStripe();
+  }
+
+  private boolean takeAnyStripe() {
+    int home = home();
+    for (int k = 0; k <= mask; k++) {
+      int i = (home + k) & mask;
+      AtomicInteger stripe = stripes[i];
+      int share = shares[i];
+      while (true) {
+        int a = stripe.get();
+        if (a >= share) {
+          break;
+        }
+        if (stripe.compareAndSet(a, a + 1)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private void returnAnyStripe() {
+    int home = home();
+    for (int k = 0; k <= mask; k++) {
+      AtomicInteger stripe = stripes[(home + k) & mask];
+      while (true) {
+        int a = stripe.get();
+        if (a <= 0) {
+          break;
+        }
+        if (stripe.compareAndSet(a, a - 1)) {
+          return;
+        }
+      }
+    }
+    throw new IllegalStateException("bulkhead " + name + ": release without a permit held");
   }
 
   /**
@@ -97,7 +161,7 @@ public final class Bulkhead {
 
   /** Returns a permit and hands it to the next eligible waiter. */
   public void release() {
-    active.decrementAndGet();
+    returnAnyStripe();
     // A waiter counts itself in `queued` before it enqueues and drains after, so skipping here loses no wake-up.
     if (queued.get() > 0) {
       drain();
@@ -125,14 +189,14 @@ public final class Bulkhead {
         queued.decrementAndGet();
         w.timer.cancel();
       } else {
-        active.decrementAndGet(); // the waiter timed out or another thread served it: give the permit back
+        returnAnyStripe(); // the waiter timed out or another thread served it: give the permit back
       }
     }
   }
 
   @Override
   public String toString() {
-    return "Bulkhead{" + name + ", active=" + active.get() + "/" + config.maxConcurrent() + ", queued="
+    return "Bulkhead{" + name + ", active=" + activeCalls() + "/" + config.maxConcurrent() + ", queued="
         + queued.get() + '}';
   }
 

@@ -24,11 +24,16 @@ import org.junit.jupiter.api.Test;
  * comes back. Bounded by iterations, not by time.
  */
 class BulkheadConcurrencyStressTest {
-  private static final int MAX_CONCURRENT = 4;
-  private static final int INTERACTIVE_RESERVE = 1;
+  private final int MAX_CONCURRENT = maxConcurrent();
+  private final int INTERACTIVE_RESERVE = MAX_CONCURRENT / 4;
 
   private final Bulkhead bulkhead = new Bulkhead("stress",
       new BulkheadConfig(true, MAX_CONCURRENT, INTERACTIVE_RESERVE, Duration.ofMillis(1), 6), TimeSource.system());
+
+  /** The limit under test: 4 permits live in one stripe; subclasses test a striped bulkhead. */
+  int maxConcurrent() {
+    return 4;
+  }
   private final AtomicInteger holders = new AtomicInteger();
   private final AtomicInteger batchHolders = new AtomicInteger();
   private final AtomicInteger maxHolders = new AtomicInteger();
@@ -76,8 +81,10 @@ class BulkheadConcurrencyStressTest {
     assertThat(holders.get()).isZero();
     assertThat(bulkhead.activeCalls()).as("every permit came back").isZero();
     assertThat(bulkhead.queueDepth()).as("no waiter is left").isZero();
-    assertThat(servedAfterQueueing.sum()).as("the queued path was exercised").isPositive();
-    assertThat(maxHolders.get()).as("the bulkhead was saturated").isEqualTo(MAX_CONCURRENT);
+    if (threads > MAX_CONCURRENT) {
+      assertThat(servedAfterQueueing.sum()).as("the queued path was exercised").isPositive();
+      assertThat(maxHolders.get()).as("the bulkhead was saturated").isEqualTo(MAX_CONCURRENT);
+    }
   }
 
   private void work(int iterations, int queuedEvery) throws Exception {
