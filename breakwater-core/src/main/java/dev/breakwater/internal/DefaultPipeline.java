@@ -374,9 +374,14 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       } catch (Throwable e) {
         error = e;
       }
-      long t1 = clock ? time.nanoTime() : 0;
+      // The end of a successful attempt is only read when something judges its duration.
+      boolean timed = attemptNanos > 0 || deadline - t0 < NO_DEADLINE / 2 || (breaker != null && breaker.timesCalls());
+      long t1 = clock && (timed || error != null) ? time.nanoTime() : t0;
       Verdict v = classify(ctx, value, error, t1 - t0, attemptNanos > 0 ? Math.min(attemptNanos, deadline - t0)
           : deadline - t0);
+      if (!v.isSuccess() && clock && t1 == t0) {
+        t1 = time.nanoTime(); // a failure needs the time: for the backoff, the deadline and the retry budget
+      }
       record(breaker, v, t1 - t0);
       if (v.isSuccess()) {
         if (attempt > 1 && events.active()) {

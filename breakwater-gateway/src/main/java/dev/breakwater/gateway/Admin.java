@@ -165,8 +165,7 @@ final class Admin {
     }
     StringBuilder sb = new StringBuilder("{\"reloaded\":false,\"problems\":[");
     for (int i = 0; i < problems.size(); i++) {
-      sb.append(i == 0 ? "" : ",").append('"').append(problems.get(i).replace("\\", "\\\\").replace("\"", "\\\""))
-          .append('"');
+      sb.append(i == 0 ? "" : ",").append(dev.breakwater.gateway.http.JsonText.quote(problems.get(i)));
     }
     json(res, 422, sb.append("]}").toString());
   }
