@@ -253,7 +253,7 @@ public final class Gateway implements AutoCloseable {
     int status = tooLarge ? 431 : 400;
     reply(req.response(), cid, Problem.render(ErrorCode.INVALID_REQUEST, status, tooLarge
         ? "request headers larger than " + runtime.get().config.server().maxHeaderBytes() + " bytes"
-        : "malformed request: " + cause, -1, cid), true);
+        : "malformed request: " + cause, -1, cid), http1(req));
   }
 
   private void handle(HttpServerRequest req) {
@@ -262,7 +262,7 @@ public final class Gateway implements AutoCloseable {
     HttpServerResponse res = req.response();
     res.putHeader(CORRELATION_HEADER, cid);
     if (draining) {
-      reply(res, cid, Problem.of(ErrorCode.MAINTENANCE, "the gateway is shutting down", 1, cid), true);
+      reply(res, cid, Problem.of(ErrorCode.MAINTENANCE, "the gateway is shutting down", 1, cid), http1(req));
       return;
     }
     String path = req.path();
@@ -319,7 +319,7 @@ public final class Gateway implements AutoCloseable {
     String length = req.getHeader("Content-Length");
     if (length != null && parseLong(length) > max) {
       reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than " + max
-          + " bytes", -1, cid), true);
+          + " bytes", -1, cid), http1(req));
       return;
     }
     String t = tenant;
@@ -328,7 +328,7 @@ public final class Gateway implements AutoCloseable {
       if (body.failed()) {
         inFlight.decrementAndGet();
         reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than " + max
-            + " bytes", -1, cid), true);
+            + " bytes", -1, cid), http1(req));
         return;
       }
       String malformed = malformedJson(req.getHeader("Content-Type"), body.result());
@@ -451,6 +451,11 @@ public final class Gateway implements AutoCloseable {
       res.putHeader("X-Breakwater-Source", result.source().name().toLowerCase(java.util.Locale.ROOT));
     }
     res.end(up.body());
+  }
+
+  /** Whether a response may ask to close the connection: HTTP/2 forbids the Connection header. */
+  private static boolean http1(HttpServerRequest req) {
+    return req.version() != io.vertx.core.http.HttpVersion.HTTP_2;
   }
 
   private static void reply(HttpServerResponse res, String cid, Problem.Rendered p, boolean close) {

@@ -127,6 +127,20 @@ class GatewayEndToEndTest {
   }
 
   @Test
+  void http2CleartextWorksAndItsErrorsCarryNoConnectionHeader() throws Exception {
+    java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_2).build();
+    HttpResponse<String> ok = h2.send(HttpRequest.newBuilder(s.uri("/v1.0/me/messages"))
+        .header("X-Tenant-Id", "contoso").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+    HttpResponse<String> tooLarge = h2.send(HttpRequest.newBuilder(s.uri("/v1.0/me/sendMail"))
+        .header("X-Tenant-Id", "contoso").POST(HttpRequest.BodyPublishers.ofString("x".repeat(70_000))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertProblem(tooLarge, 413, "INVALID_REQUEST");
+  }
+
+  @Test
   void headersOverTheLimitAreA431Problem() throws Exception {
     try (Socket socket = new Socket("127.0.0.1", s.gateway.port())) {
       String request = "GET /v1.0/me/messages HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: t\r\nX-Big: " + "a".repeat(10_000)
