@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The gateway over real HTTP on loopback, in front of the simulator: the error contract and the main policies. */
+@org.junit.jupiter.api.extension.ExtendWith(LeakDetection.class)
 class GatewayEndToEndTest {
   private static GatewayTestSupport s;
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two gateways sharing a real redis-server, in front of one simulator. */
+@org.junit.jupiter.api.extension.ExtendWith(LeakDetection.class)
 class GatewayFleetTest {
   @RegisterExtension
   static final RedisExtension REDIS = RedisExtension.standalone();

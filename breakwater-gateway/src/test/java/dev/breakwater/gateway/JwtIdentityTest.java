@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Tenant and user from a verified JWT: a JWKS served on loopback, tokens signed in the test. */
+@org.junit.jupiter.api.extension.ExtendWith(LeakDetection.class)
 class JwtIdentityTest {
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 

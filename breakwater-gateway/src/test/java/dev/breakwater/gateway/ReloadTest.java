@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A reload with a broken file is rejected with its problems, and the running config keeps serving. */
+@org.junit.jupiter.api.extension.ExtendWith(LeakDetection.class)
 class ReloadTest {
 
   @Test

@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 /** A tenant the upstream throttles is held by the gateway: nothing it sends reaches the upstream inside Retry-After. */
+@org.junit.jupiter.api.extension.ExtendWith(LeakDetection.class)
 class ThrottleGateEndToEndTest {
 
   @Test
