@@ -3,6 +3,7 @@ package dev.breakwater.gateway;
 import dev.breakwater.Degradation;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.gateway.http.JsonText;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.internal.Ids;
 import io.vertx.core.http.HttpMethod;
@@ -22,6 +23,7 @@ import java.util.Optional;
  * <pre>
  * GET  /health/live | /health/ready | /metrics
  * GET  /admin/breakers                         breakers and their states
+ * GET  /admin/gates                            closed throttle gates per upstream (tenant, seconds left)
  * POST /admin/breakers/{upstream}/{open|close|reset}?config=NAME
  * POST /admin/degradation?level=normal|degraded|read_only|maintenance[&amp;upstream=U]
  * POST /admin/reload                           reload the config file; 422 with the problems if it is invalid
@@ -59,6 +61,8 @@ final class Admin {
       }
       if (path.equals("/admin/breakers") && req.method() == HttpMethod.GET) {
         breakers(res);
+      } else if (path.equals("/admin/gates") && req.method() == HttpMethod.GET) {
+        gates(res);
       } else if (path.startsWith("/admin/breakers/") && req.method() == HttpMethod.POST) {
         controlBreaker(req, res, cid, path.substring("/admin/breakers/".length()));
       } else if (path.equals("/admin/degradation") && req.method() == HttpMethod.POST) {
@@ -104,6 +108,21 @@ final class Admin {
           .append(b.name()).append("\",\"state\":\"").append(b.state()).append("\",\"failureRate\":")
           .append(b.failureRate()).append('}');
       first = false;
+    }
+    json(res, 200, sb.append("]}").toString());
+  }
+
+  private void gates(HttpServerResponse res) {
+    long now = System.currentTimeMillis();
+    StringBuilder sb = new StringBuilder("{\"gates\":[");
+    boolean first = true;
+    for (String upstream : gateway.config().upstreams().keySet()) {
+      for (Map.Entry<String, Long> g : gateway.closedGates(upstream).entrySet()) {
+        sb.append(first ? "" : ",").append("{\"upstream\":").append(JsonText.quote(upstream))
+            .append(",\"tenant\":").append(JsonText.quote(g.getKey()))
+            .append(",\"retry_after_seconds\":").append(Math.max(0, (g.getValue() - now + 999) / 1000)).append('}');
+        first = false;
+      }
     }
     json(res, 200, sb.append("]}").toString());
   }
@@ -165,7 +184,7 @@ final class Admin {
     }
     StringBuilder sb = new StringBuilder("{\"reloaded\":false,\"problems\":[");
     for (int i = 0; i < problems.size(); i++) {
-      sb.append(i == 0 ? "" : ",").append(dev.breakwater.gateway.http.JsonText.quote(problems.get(i)));
+      sb.append(i == 0 ? "" : ",").append(JsonText.quote(problems.get(i)));
     }
     json(res, 422, sb.append("]}").toString());
   }

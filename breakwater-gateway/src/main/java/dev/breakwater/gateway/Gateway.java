@@ -162,6 +162,17 @@ public final class Gateway implements AutoCloseable {
     return h.degraded() ? Optional.of(h.detail()) : Optional.empty();
   }
 
+  /** The throttle gates closed now for an upstream: tenant to the epoch millis it reopens. */
+  Map<String, Long> closedGates(String upstream) {
+    if (stores.gates instanceof InMemoryThrottleGateStore) {
+      return ((InMemoryThrottleGateStore) stores.gates).closedGates(upstream);
+    }
+    if (stores.gates instanceof dev.breakwater.redis.internal.RedisThrottleGateStore) {
+      return ((dev.breakwater.redis.internal.RedisThrottleGateStore) stores.gates).closedGates(upstream);
+    }
+    return Map.of();
+  }
+
   /** Whether the gateway is draining for shutdown. */
   boolean draining() {
     return draining;

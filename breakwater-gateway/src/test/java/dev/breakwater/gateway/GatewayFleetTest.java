@@ -107,6 +107,10 @@ class GatewayFleetTest {
           HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(429);
     }
     assertThat(sim.counters().tenant("noisy").received()).isEqualTo(afterLearning);
+    HttpResponse<String> gates = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + fleet.get(1).adminPort() + "/admin/gates")).header("Authorization", "Bearer fleet-test-token-0123456789")
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(gates.body()).contains("\"upstream\":\"graph\"").contains("\"tenant\":\"noisy\"");
     assertThat(sim.counters().tenant("noisy").receivedInsideWindow()).isLessThanOrEqualTo(afterLearning - received);
   }
 }

@@ -82,6 +82,11 @@ public final class RedisThrottleGateStore implements ThrottleGateStore {
     }
   }
 
+  /** The gates this instance knows closed for an upstream (tenant to epoch millis), for admin listings. */
+  public java.util.Map<String, Long> closedGates(String upstream) {
+    return local.closedGates(upstream);
+  }
+
   /** Reloads every open gate from Redis (after a reconnect, messages published meanwhile are lost). */
   public CompletableFuture<Integer> resync() {
     return CompletableFuture.supplyAsync(() -> scan(ScanCursor.INITIAL, 0), redis.worker())
