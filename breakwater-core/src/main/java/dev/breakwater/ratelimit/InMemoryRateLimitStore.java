@@ -66,6 +66,25 @@ public final class InMemoryRateLimitStore implements RateLimitStore {
     return RateLimitDecision.allowed();
   }
 
+  @Override
+  public RateLimitQuota peek(RateLimitConfig limit, String key) {
+    AtomicLong tat;
+    if (limit.scope() == RateLimitScope.GLOBAL) {
+      tat = globals.get(limit.name());
+    } else {
+      KeyedRegistry<AtomicLong> r = buckets.get(limit.name());
+      tat = r == null ? null : r.getIfPresent(key);
+    }
+    long now = time.nanoTime();
+    long t = tat == null ? Long.MIN_VALUE : tat.get();
+    if (t == Long.MIN_VALUE || t <= now) {
+      return new RateLimitQuota(limit.burst(), 0);
+    }
+    long interval = limit.emissionIntervalNanos();
+    long used = (t - now + interval - 1) / interval;
+    return new RateLimitQuota(Math.max(0, limit.burst() - used), (t - now + 999_999_999L) / 1_000_000_000L);
+  }
+
   /** The registry of a limit's buckets, for inspection (size, evictions). */
   public KeyedRegistry<AtomicLong> registry(RateLimitConfig limit) {
     return buckets.computeIfAbsent(limit.name(), n -> new KeyedRegistry<>("ratelimit:" + n, capacity, idle,

@@ -2,6 +2,7 @@ package dev.breakwater.spi;
 
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitDecision;
+import dev.breakwater.ratelimit.RateLimitQuota;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -28,6 +29,14 @@ public interface RateLimitStore {
    * Takes {@code cost} tokens from every bucket, or from none: {@code limits.get(i)} with {@code keys.get(i)}.
    */
   RateLimitDecision tryAcquireAll(List<RateLimitConfig> limits, List<String> keys, int cost);
+
+  /**
+   * What is left of a bucket without taking from it, or {@code null} when the store cannot tell cheaply (a remote
+   * store would need a round trip); used for informational response headers only.
+   */
+  default RateLimitQuota peek(RateLimitConfig limit, String key) {
+    return null;
+  }
 
   /** The asynchronous form of {@link #tryAcquireAll}; stores with remote state override it. */
   default CompletionStage<RateLimitDecision> tryAcquireAllAsync(List<RateLimitConfig> limits, List<String> keys,

@@ -372,6 +372,7 @@ public final class Gateway implements AutoCloseable {
     return pipeline.executeAsyncForResult(ctx, () -> upstream.send(req.method(), resource, headers, body))
         .toCompletableFuture()
         .handle((result, error) -> {
+          rateLimitHeaders(rt, r, ctx, res, error);
           if (error == null) {
             relay(res, result, cid);
           } else {
@@ -382,6 +383,42 @@ public final class Gateway implements AutoCloseable {
           }
           return null;
         });
+  }
+
+  /**
+   * The IETF httpapi RateLimit headers of a rate-limited route: {@code RateLimit-Policy} names every limit with its
+   * quota and window; {@code RateLimit} gives the remaining tokens and the reset time of the limit closest to running
+   * out, when the store can tell without a round trip (or from the denial itself).
+   */
+  private void rateLimitHeaders(Runtime rt, RouteConfig r, CallContext ctx, HttpServerResponse res, Throwable error) {
+    if (r.rateLimits().isEmpty() || res.ended() || res.closed()) {
+      return;
+    }
+    StringBuilder policy = new StringBuilder();
+    dev.breakwater.ratelimit.RateLimitQuota tightest = null;
+    String tightestName = null;
+    for (String name : r.rateLimits()) {
+      dev.breakwater.ratelimit.RateLimitConfig l = rt.config.policies().rateLimit(name);
+      long window = Math.max(1, l.period().toSeconds());
+      long quota = Math.max(1, l.permits() * window * 1_000_000_000L / Math.max(1, l.period().toNanos()));
+      policy.append(policy.length() == 0 ? "" : ", ").append('"').append(name).append("\";q=").append(quota)
+          .append(";w=").append(window);
+      dev.breakwater.ratelimit.RateLimitQuota q = stores.rateLimits.peek(l, l.scope().key(ctx));
+      if (q != null && (tightest == null || q.remaining() < tightest.remaining())) {
+        tightest = q;
+        tightestName = name;
+      }
+    }
+    res.putHeader("RateLimit-Policy", policy.toString());
+    Throwable c = error == null ? null : Classifier.unwrap(error);
+    if (c instanceof BreakwaterException && ((BreakwaterException) c).code() == ErrorCode.RATE_LIMITED) {
+      String denied = c.getMessage().replaceAll("^rate limit (\\S+) exhausted$", "$1");
+      res.putHeader("RateLimit", "\"" + denied + "\";r=0;t="
+          + ((BreakwaterException) c).retryAfter().map(java.time.Duration::getSeconds).orElse(1L));
+    } else if (tightest != null) {
+      res.putHeader("RateLimit", "\"" + tightestName + "\";r=" + tightest.remaining() + ";t="
+          + tightest.resetSeconds());
+    }
   }
 
   private static Future<Buffer> collectBody(HttpServerRequest req, long max) {

@@ -74,10 +74,16 @@ class GatewayEndToEndTest {
 
   @Test
   void aTenantOverItsBudgetIsRateLimitedAndOthersAreNot() throws Exception {
-    assertThat(s.get("/v1.0/me/events", "busy").statusCode()).isEqualTo(200);
+    HttpResponse<String> first = s.get("/v1.0/me/events", "busy");
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.headers().firstValue("RateLimit-Policy")).contains("\"tiny\";q=2;w=60");
+    assertThat(first.headers().firstValue("RateLimit")).hasValueSatisfying(v -> assertThat(v).startsWith(
+        "\"tiny\";r=1;t="));
     assertThat(s.get("/v1.0/me/events", "busy").statusCode()).isEqualTo(200);
     HttpResponse<String> r = s.get("/v1.0/me/events", "busy");
     assertProblem(r, 429, "RATE_LIMITED");
+    assertThat(r.headers().firstValue("RateLimit")).hasValueSatisfying(v -> assertThat(v).startsWith(
+        "\"tiny\";r=0;t="));
     assertThat(r.headers().firstValue("Retry-After")).isPresent();
     assertThat(r.body()).contains("\"retry_after_seconds\":");
     assertThat(s.get("/v1.0/me/events", "calm").statusCode()).isEqualTo(200);
