@@ -39,6 +39,19 @@ public final class Policies {
     return new Builder();
   }
 
+  /** Starts a builder holding every config of these policies, to derive a variant from them. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.timeouts.putAll(timeouts);
+    b.retries.putAll(retries);
+    b.circuitBreakers.putAll(circuitBreakers);
+    b.bulkheads.putAll(bulkheads);
+    b.rateLimits.putAll(rateLimits);
+    b.idempotency.putAll(idempotency);
+    b.caches.putAll(caches);
+    return b;
+  }
+
   /** Every policy type's defaults under the name {@code default}. */
   public static Policies defaults() {
     return builder()

@@ -613,8 +613,19 @@ public final class Gateway implements AutoCloseable {
     Runtime(GatewayConfig config, Gateway g) {
       this.config = config;
       this.jwt = config.identity().jwt().map(j -> new JwtVerifier(j, System::currentTimeMillis)).orElse(null);
+      // A route may share its cache entries between a tenant's users although its cache policy is private: it gets
+      // a shared variant of that policy under a derived name.
+      dev.breakwater.config.Policies.Builder policies = config.policies().toBuilder();
+      Map<String, String> cacheOf = new HashMap<>();
+      for (RouteConfig r : config.routes()) {
+        if (r.cache() != null && r.cacheShared() && !config.policies().cache(r.cache()).shared()) {
+          String shared = r.cache() + "~shared";
+          policies.cache(shared, config.policies().cache(r.cache()).withShared(true));
+          cacheOf.put(r.name(), shared);
+        }
+      }
       this.engine = Breakwater.builder()
-          .policies(config.policies())
+          .policies(policies.build())
           .listener(new BreakwaterMetrics(g.registry))
           .rateLimitStore(g.stores.rateLimits)
           .throttleGateStore(g.stores.gates)
@@ -625,7 +636,8 @@ public final class Gateway implements AutoCloseable {
         upstreams.put(u.name(), new Upstream(g.vertx, u));
       }
       for (RouteConfig r : config.routes()) {
-        pipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r)).classifier(classifier)
+        pipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r)
+                .withCache(cacheOf.getOrDefault(r.name(), r.cache()))).classifier(classifier)
             .idempotencyStore(g.stores.idempotency).cacheStore(g.stores.cache).cacheable(UpstreamResponse::cacheable)
             .build());
         uncachedPipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r).withCache(null))

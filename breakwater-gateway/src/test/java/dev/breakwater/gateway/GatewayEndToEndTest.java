@@ -21,6 +21,12 @@ class GatewayEndToEndTest {
   @BeforeAll
   static void start() {
     s = new GatewayTestSupport(SimulatorConfig.defaults().withRate(1000, 1000), String.join("\n",
+        "  - name: message",
+        "    pattern: '^/v1\\.0/me/messages/[^/]+$'",
+        "    upstream: graph",
+        "    operation: get-message",
+        "    cache: short",
+        "    cacheShared: true",
         "  - name: messages",
         "    path: /v1.0/me/messages",
         "    upstream: graph",
@@ -167,6 +173,23 @@ class GatewayEndToEndTest {
     assertThat(s.simulator.counters().tenant("cachy").received() - before).isEqualTo(1);
     assertThat(s.get("/v1.0/me/drive/root/children", "other-tenant").headers().firstValue("X-Breakwater-Source"))
         .isEmpty();
+  }
+
+  @Test
+  void aPrivateCacheKeepsUsersApartAndASharedRouteServesTheTenantsUsersOneEntry() throws Exception {
+    HttpRequest.Builder alice = HttpRequest.newBuilder().header("X-Tenant-Id", "shared-co").header("X-User-Id",
+        "alice");
+    HttpRequest.Builder bob = HttpRequest.newBuilder().header("X-Tenant-Id", "shared-co").header("X-User-Id", "bob");
+    s.send(alice.uri(s.uri("/v1.0/me/drive/root/children")));
+    assertThat(s.send(bob.uri(s.uri("/v1.0/me/drive/root/children"))).headers()
+        .firstValue("X-Breakwater-Source")).as("private: bob does not get alice's entry").isEmpty();
+    String list = s.send(alice.uri(s.uri("/v1.0/me/messages"))).body();
+    java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"").matcher(list);
+    assertThat(id.find()).as(list).isTrue();
+    String one = "/v1.0/me/messages/" + java.net.URLEncoder.encode(id.group(1), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(s.send(alice.uri(s.uri(one))).statusCode()).isEqualTo(200);
+    HttpResponse<String> shared = s.send(bob.uri(s.uri(one)));
+    assertThat(shared.headers().firstValue("X-Breakwater-Source")).as("cacheShared route").contains("cache");
   }
 
   @Test
