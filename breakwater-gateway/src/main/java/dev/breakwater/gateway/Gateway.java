@@ -82,7 +82,9 @@ public final class Gateway implements AutoCloseable {
   private final AtomicReference<Runtime> runtime = new AtomicReference<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
+  private static final int EVENT_LOOPS = Math.max(1, java.lang.Runtime.getRuntime().availableProcessors());
   private HttpServer server;
+  private final List<HttpServer> extraServers = new java.util.ArrayList<>();
   private HttpServer adminServer;
   private long watchTimer = -1;
 
@@ -116,7 +118,9 @@ public final class Gateway implements AutoCloseable {
     GatewayConfig c = runtime.get().config;
     HttpServerOptions options = new HttpServerOptions()
         .setHost(c.server().host())
-        .setPort(c.server().port())
+        // Port 0 becomes -1: Vert.x's "one random port shared by every server asking for -1", so that the servers
+        // of all event loops end up on the same ephemeral port.
+        .setPort(c.server().port() == 0 ? -1 : c.server().port())
         .setMaxHeaderSize(c.server().maxHeaderBytes())
         .setMaxInitialLineLength(8192)
         .setCompressionSupported(false)
@@ -125,7 +129,18 @@ public final class Gateway implements AutoCloseable {
         .invalidRequestHandler(this::invalidRequest);
     adminServer = vertx.createHttpServer(new HttpServerOptions().setHost(c.admin().host())
         .setPort(c.admin().port())).requestHandler(new Admin(this)::handle);
-    return server.listen().compose(s -> adminServer.listen()).mapEmpty();
+    return server.listen().compose(first -> {
+      // One listener per event loop on the same port: Vert.x spreads connections over them, so the proxy uses every
+      // core instead of one. Each server created from this (non-Vert.x) thread gets a context of its own.
+      List<Future<HttpServer>> more = new java.util.ArrayList<>();
+      for (int i = 1; i < EVENT_LOOPS; i++) {
+        HttpServer extra = vertx.createHttpServer(new HttpServerOptions(options))
+            .requestHandler(this::handle).invalidRequestHandler(this::invalidRequest);
+        extraServers.add(extra);
+        more.add(extra.listen());
+      }
+      return Future.all(more);
+    }).compose(x -> adminServer.listen()).mapEmpty();
   }
 
   /** The proxy's bound port. */
@@ -236,6 +251,9 @@ public final class Gateway implements AutoCloseable {
     long deadline = System.nanoTime() + runtime.get().config.server().drainTimeout().toNanos();
     try {
       server.close().toCompletionStage().toCompletableFuture().join();
+      for (HttpServer extra : extraServers) {
+        extra.close().toCompletionStage().toCompletableFuture().join();
+      }
       while (inFlight.get() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
@@ -394,22 +412,17 @@ public final class Gateway implements AutoCloseable {
     if (r.rateLimits().isEmpty() || res.ended() || res.closed()) {
       return;
     }
-    StringBuilder policy = new StringBuilder();
     dev.breakwater.ratelimit.RateLimitQuota tightest = null;
     String tightestName = null;
     for (String name : r.rateLimits()) {
       dev.breakwater.ratelimit.RateLimitConfig l = rt.config.policies().rateLimit(name);
-      long window = Math.max(1, l.period().toSeconds());
-      long quota = Math.max(1, l.permits() * window * 1_000_000_000L / Math.max(1, l.period().toNanos()));
-      policy.append(policy.length() == 0 ? "" : ", ").append('"').append(name).append("\";q=").append(quota)
-          .append(";w=").append(window);
       dev.breakwater.ratelimit.RateLimitQuota q = stores.rateLimits.peek(l, l.scope().key(ctx));
       if (q != null && (tightest == null || q.remaining() < tightest.remaining())) {
         tightest = q;
         tightestName = name;
       }
     }
-    res.putHeader("RateLimit-Policy", policy.toString());
+    res.putHeader("RateLimit-Policy", rt.rateLimitPolicies.get(r.name()));
     Throwable c = error == null ? null : Classifier.unwrap(error);
     if (c instanceof BreakwaterException && ((BreakwaterException) c).code() == ErrorCode.RATE_LIMITED) {
       String denied = c.getMessage().replaceAll("^rate limit (\\S+) exhausted$", "$1");
@@ -475,8 +488,18 @@ public final class Gateway implements AutoCloseable {
   }
 
   private static String cid32(String cid) {
-    String hex = cid.replaceAll("[^0-9a-f]", "");
-    return hex.length() >= 32 ? hex.substring(0, 32) : (hex + "00000000000000000000000000000000").substring(0, 32);
+    char[] out = new char[32];
+    int n = 0;
+    for (int i = 0; i < cid.length() && n < 32; i++) {
+      char c = cid.charAt(i);
+      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+        out[n++] = c;
+      }
+    }
+    while (n < 32) {
+      out[n++] = '0';
+    }
+    return new String(out);
   }
 
   private void relay(HttpServerResponse res, CallResult<UpstreamResponse> result, String cid) {
@@ -609,6 +632,7 @@ public final class Gateway implements AutoCloseable {
     final Map<String, Pipeline<UpstreamResponse>> uncachedPipelines = new HashMap<>();
     final Map<String, Upstream> upstreams = new HashMap<>();
     final JwtVerifier jwt;
+    final Map<String, String> rateLimitPolicies = new HashMap<>();
 
     Runtime(GatewayConfig config, Gateway g) {
       this.config = config;
@@ -636,6 +660,15 @@ public final class Gateway implements AutoCloseable {
         upstreams.put(u.name(), new Upstream(g.vertx, u));
       }
       for (RouteConfig r : config.routes()) {
+        StringBuilder policy = new StringBuilder();
+        for (String name : r.rateLimits()) {
+          dev.breakwater.ratelimit.RateLimitConfig l = config.policies().rateLimit(name);
+          long window = Math.max(1, l.period().toSeconds());
+          long quota = Math.max(1, l.permits() * window * 1_000_000_000L / Math.max(1, l.period().toNanos()));
+          policy.append(policy.length() == 0 ? "" : ", ").append('"').append(name).append("\";q=").append(quota)
+              .append(";w=").append(window);
+        }
+        rateLimitPolicies.put(r.name(), policy.toString());
         pipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r)
                 .withCache(cacheOf.getOrDefault(r.name(), r.cache()))).classifier(classifier)
             .idempotencyStore(g.stores.idempotency).cacheStore(g.stores.cache).cacheable(UpstreamResponse::cacheable)
