@@ -129,18 +129,18 @@ public final class Gateway implements AutoCloseable {
         .invalidRequestHandler(this::invalidRequest);
     adminServer = vertx.createHttpServer(new HttpServerOptions().setHost(c.admin().host())
         .setPort(c.admin().port())).requestHandler(new Admin(this)::handle);
-    return server.listen().compose(first -> {
-      // One listener per event loop on the same port: Vert.x spreads connections over them, so the proxy uses every
-      // core instead of one. Each server created from this (non-Vert.x) thread gets a context of its own.
-      List<Future<HttpServer>> more = new java.util.ArrayList<>();
-      for (int i = 1; i < EVENT_LOOPS; i++) {
-        HttpServer extra = vertx.createHttpServer(new HttpServerOptions(options))
-            .requestHandler(this::handle).invalidRequestHandler(this::invalidRequest);
-        extraServers.add(extra);
-        more.add(extra.listen());
-      }
-      return Future.all(more);
-    }).compose(x -> adminServer.listen()).mapEmpty();
+    // One listener per event loop on the same port: Vert.x spreads connections over them, so the proxy uses every
+    // core. Each listen() from this (non-Vert.x) thread gets a context, hence an event loop, of its own; listening
+    // from inside a Vert.x callback would put them all on that callback's loop.
+    List<Future<HttpServer>> listening = new java.util.ArrayList<>();
+    listening.add(server.listen());
+    for (int i = 1; i < EVENT_LOOPS; i++) {
+      HttpServer extra = vertx.createHttpServer(new HttpServerOptions(options)).requestHandler(this::handle)
+          .invalidRequestHandler(this::invalidRequest);
+      extraServers.add(extra);
+      listening.add(extra.listen());
+    }
+    return Future.all(listening).compose(x -> adminServer.listen()).mapEmpty();
   }
 
   /** The proxy's bound port. */
