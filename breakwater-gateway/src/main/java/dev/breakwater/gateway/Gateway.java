@@ -83,8 +83,7 @@ public final class Gateway implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
   private static final int EVENT_LOOPS = Math.max(1, java.lang.Runtime.getRuntime().availableProcessors());
-  private HttpServer server;
-  private final List<HttpServer> extraServers = new java.util.ArrayList<>();
+  private final List<HttpServer> servers = new java.util.ArrayList<>();
   private HttpServer adminServer;
   private long watchTimer = -1;
 
@@ -125,27 +124,31 @@ public final class Gateway implements AutoCloseable {
         .setMaxInitialLineLength(8192)
         .setCompressionSupported(false)
         .setIdleTimeout(120);
-    server = vertx.createHttpServer(options).requestHandler(this::handle)
-        .invalidRequestHandler(this::invalidRequest);
     adminServer = vertx.createHttpServer(new HttpServerOptions().setHost(c.admin().host())
         .setPort(c.admin().port())).requestHandler(new Admin(this)::handle);
-    // One listener per event loop on the same port: Vert.x spreads connections over them, so the proxy uses every
-    // core. Each listen() from this (non-Vert.x) thread gets a context, hence an event loop, of its own; listening
-    // from inside a Vert.x callback would put them all on that callback's loop.
-    List<Future<HttpServer>> listening = new java.util.ArrayList<>();
-    listening.add(server.listen());
-    for (int i = 1; i < EVENT_LOOPS; i++) {
-      HttpServer extra = vertx.createHttpServer(new HttpServerOptions(options)).requestHandler(this::handle)
-          .invalidRequestHandler(this::invalidRequest);
-      extraServers.add(extra);
-      listening.add(extra.listen());
-    }
-    return Future.all(listening).compose(x -> adminServer.listen()).mapEmpty();
+    // One listener per event loop on the same port, each in a verticle instance of its own (so on an event loop of
+    // its own): Vert.x spreads accepted connections over them, and the proxy uses every core.
+    return vertx.deployVerticle(() -> new io.vertx.core.AbstractVerticle() {
+      @Override
+      public void start(Promise<Void> started) {
+        HttpServer s = vertx.createHttpServer(options).requestHandler(Gateway.this::handle)
+            .invalidRequestHandler(Gateway.this::invalidRequest);
+        s.listen().onSuccess(bound -> {
+          synchronized (servers) {
+            servers.add(bound);
+          }
+          started.complete();
+        }).onFailure(started::fail);
+      }
+    }, new io.vertx.core.DeploymentOptions().setInstances(EVENT_LOOPS))
+        .compose(id -> adminServer.listen()).mapEmpty();
   }
 
   /** The proxy's bound port. */
   public int port() {
-    return server.actualPort();
+    synchronized (servers) {
+      return servers.get(0).actualPort();
+    }
   }
 
   /** The admin listener's bound port. */
@@ -250,9 +253,12 @@ public final class Gateway implements AutoCloseable {
     }
     long deadline = System.nanoTime() + runtime.get().config.server().drainTimeout().toNanos();
     try {
-      server.close().toCompletionStage().toCompletableFuture().join();
-      for (HttpServer extra : extraServers) {
-        extra.close().toCompletionStage().toCompletableFuture().join();
+      List<HttpServer> all;
+      synchronized (servers) {
+        all = List.copyOf(servers);
+      }
+      for (HttpServer s : all) {
+        s.close().toCompletionStage().toCompletableFuture().join();
       }
       while (inFlight.get() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(10);
