@@ -7,7 +7,7 @@
 #      rate limit on, in-memory state; the limit (10,000,000/s, burst 10,000,000) never denies (bench/gateway/breakwater.yaml)
 #   3. through HAProxy and 4. through nginx as plain reverse proxies with keep-alive to the upstream
 #      (bench/gateway/haproxy.cfg, bench/gateway/nginx.conf), each with its default thread/worker count (one per CPU)
-#      and again with one thread/worker, like the gateway's single event loop
+#      and again with one thread/worker
 #   5. direct again (drift check)
 #   6. fixed rate at 50 % of Breakwater's saturation rate (wrk2-style pacing, bench/gateway/wrk.lua): direct,
 #      Breakwater, HAProxy, nginx; the latency Breakwater adds over direct
@@ -470,17 +470,14 @@ w("* **Breakwater**: `java <gateway JVM flags> -jar breakwater.jar run --config 
   "10,000,000/s with a burst of 10,000,000 (never denies); in-memory state; keep-alive pool of 64 connections to the "
   "simulator. Heap fixed at 256 MiB (`-Xms256m -Xmx256m`) with the Parallel GC, which gave ~3 % more requests/s "
   "than G1 at the same tail in trial runs; no other tuning.")
-w("* **Vert.x event loops**: the gateway's proxy listener is one `HttpServer` created outside a verticle, so every "
-  "connection and its upstream calls run on **one** event-loop thread, whatever the size of the event-loop pool "
-  "(Vert.x's default is 2 x CPUs; the gateway reads no option or property to change it, and a larger pool would sit "
-  "idle). Measured in this run (`bench/out/gateway-threads.txt`): during the saturation run one event-loop thread "
-  "used %.2f s of CPU in %s s (%.2f cores), %.0f %% of all the gateway's CPU time; the other event-loop threads "
-  "together %.2f s. So there was no 1-vs-2 event-loop choice to make from the outside: the gateway runs one, and "
-  "the two proxies are also measured with one thread/worker for a like-for-like row." % (
-      loop_s, bw["wall"], loop_cores, 100 * loop_s / (gw_cpu_s or 1), other_loops_s))
+w("* **Vert.x event loops**: the gateway deploys one proxy listener per CPU (a verticle instance each, so an "
+  "event loop each) on the shared port. Measured in this run (`bench/out/gateway-threads.txt`): the busiest "
+  "event-loop thread used %.2f s of CPU in %s s (%.2f cores), %.0f %% of all the gateway's CPU time; the other "
+  "event-loop threads together %.2f s." % (loop_s, bw["wall"], loop_cores, 100 * loop_s / (gw_cpu_s or 1),
+                                           other_loops_s))
 w("* **HAProxy**: `mode http`, `http-reuse always`, `option http-keep-alive`, no logging, no checks "
   "(`bench/gateway/haproxy.cfg`); `nbthread %d` (its default on this machine: one per CPU), and `nbthread 1` for "
-  "a like-for-like row with the gateway's one event loop." % ncpu)
+  "a one-thread row." % ncpu)
 w("* **nginx**: `proxy_http_version 1.1`, `proxy_set_header Connection \"\"`, `upstream { keepalive 64; }`, no "
   "access log (`bench/gateway/nginx.conf`); `worker_processes %d` (what `auto` gives here) and 1 worker." % ncpu)
 w("* **wrk**: `wrk -t1 -c%s -d%ss --latency -s bench/gateway/wrk.lua`, after a warm-up of %s s (%s s for the JVM "
@@ -567,9 +564,8 @@ if ratio_ha >= 0.7:
       "threads)." % (ratio_ha, us(bw["rps"]), us(ha["rps"]), ncpu))
 else:
     w("* **MISSED**: Breakwater ≥ 0.7 x HAProxy's requests/s: %.2f (%s vs %s req/s, HAProxy with its default %d "
-      "threads); against HAProxy with one thread, like the gateway's one event loop, %.2f%s. Cause: the gateway "
-      "serves every connection on one Vert.x event loop, which ran %.2f cores' worth during the run — it is the "
-      "bottleneck, while %.2f of the %d cores stayed idle — and it spends %.1f µs of CPU per request against "
+      "threads); against HAProxy with one thread, %.2f%s. Cause: CPU. The gateway's busiest event loop ran %.2f "
+      "cores' worth during the run, %.2f of the %d cores stayed idle, and it spends %.1f µs of CPU per request against "
       "HAProxy's %.1f µs (%d threads; %.1f µs with one) and nginx's %.1f µs: the Breakwater pipeline (admission, "
       "rate limit, bulkhead, retry and its budget, breaker, attempt timer, metrics), the RateLimit headers, header "
       "copies both ways, a correlation id and a `traceparent` per request, on top of Vert.x's HTTP server and "
@@ -583,9 +579,9 @@ if added_p99 <= 300:
                                                    "{:,}".format(rate)))
 else:
     w("* **MISSED**: added p99 over direct ≤ 300 µs at 50 %% of Breakwater's saturation rate: %+d µs (p99 %s "
-      "through Breakwater vs %s direct, at %s req/s). Cause: the per-request CPU cost on one event loop, under "
+      "through Breakwater vs %s direct, at %s req/s). Cause: the per-request CPU cost on the event loops, under "
       "bursty arrivals. wrk's 1 ms timers release about %d requests at each tick (the same for every target), and "
-      "the gateway's one event loop handles a burst in turn at %.1f µs of CPU per request (measured at this rate), "
+      "the gateway's event loops handle a burst in turn at %.1f µs of CPU per request (measured at this rate), "
       "about %d µs of event-loop work per burst; a request waits for the requests of its burst ahead of it on the way "
       "in and for their responses on the way out, so even the median is %s through Breakwater against %s direct. "
       "HAProxy and nginx at the same rate, with the same bursts on the same CPUs, spend %.1f and %.1f µs per request "
