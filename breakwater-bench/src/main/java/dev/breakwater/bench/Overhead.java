@@ -122,6 +122,7 @@ public class Overhead {
    * One Breakwater pipeline with all five policies: 10 s attempt timeout (30 s deadline), 3 attempts with the
    * default retry budget, default breaker, a bulkhead of 1000, a global rate limit of 1e9/s with a 1e9 burst.
    */
+  /** Breakwater's stack: timeout, retry, breaker, bulkhead and rate limiter in one pipeline. */
   @State(Scope.Benchmark)
   public static class BreakwaterStack {
     Upstream upstream;
@@ -132,40 +133,34 @@ public class Overhead {
     public void setup() {
       upstream = new Upstream("ok");
       ctx = context();
-      Policies policies = Policies.builder()
-          .timeout("t", TimeoutConfig.of(TIMEOUT, Duration.ofSeconds(30)))
-          .retry("r", RetryConfig.defaults().withMaxAttempts(ATTEMPTS).withBackoff(BACKOFF, Duration.ofSeconds(5)))
-          .circuitBreaker("cb", CircuitBreakerConfig.defaults())
-          .bulkhead("b", BulkheadConfig.of(BULKHEAD))
-          .rateLimit(RateLimitConfig.of("rl", RateLimitScope.GLOBAL, RATE_PERMITS_PER_SECOND, Duration.ofSeconds(1)))
-          .build();
-      Breakwater bw = Breakwater.builder().policies(policies).build();
-      pipeline = bw.<String>pipeline(PipelineConfig.named("stack").withUpstream("u").withTimeout("t").withRetry("r")
-          .withCircuitBreaker("cb").withBulkhead("b").withRateLimits(List.of("rl"))).build();
+      pipeline = breakwaterStack(true);
     }
   }
 
   /** The same stack without the timeout: the four policies Resilience4j's synchronous stack can have. */
   @State(Scope.Benchmark)
-  public static class BreakwaterStackNoTimeout {
-    Upstream upstream;
-    CallContext ctx;
-    Pipeline<String> pipeline;
-
+  public static class BreakwaterStackNoTimeout extends BreakwaterStack {
+    @Override
     @Setup
     public void setup() {
       upstream = new Upstream("ok");
       ctx = context();
-      Policies policies = Policies.builder()
-          .retry("r", RetryConfig.defaults().withMaxAttempts(ATTEMPTS).withBackoff(BACKOFF, Duration.ofSeconds(5)))
-          .circuitBreaker("cb", CircuitBreakerConfig.defaults())
-          .bulkhead("b", BulkheadConfig.of(BULKHEAD))
-          .rateLimit(RateLimitConfig.of("rl", RateLimitScope.GLOBAL, RATE_PERMITS_PER_SECOND, Duration.ofSeconds(1)))
-          .build();
-      Breakwater bw = Breakwater.builder().policies(policies).build();
-      pipeline = bw.<String>pipeline(PipelineConfig.named("stack4").withUpstream("u").withRetry("r")
-          .withCircuitBreaker("cb").withBulkhead("b").withRateLimits(List.of("rl"))).build();
+      pipeline = breakwaterStack(false);
     }
+  }
+
+  static Pipeline<String> breakwaterStack(boolean timeout) {
+    Policies policies = Policies.builder()
+        .timeout("t", TimeoutConfig.of(TIMEOUT, Duration.ofSeconds(30)))
+        .retry("r", RetryConfig.defaults().withMaxAttempts(ATTEMPTS).withBackoff(BACKOFF, Duration.ofSeconds(5)))
+        .circuitBreaker("cb", CircuitBreakerConfig.defaults())
+        .bulkhead("b", BulkheadConfig.of(BULKHEAD))
+        .rateLimit(RateLimitConfig.of("rl", RateLimitScope.GLOBAL, RATE_PERMITS_PER_SECOND, Duration.ofSeconds(1)))
+        .build();
+    Breakwater bw = Breakwater.builder().policies(policies).build();
+    return bw.<String>pipeline(PipelineConfig.named(timeout ? "stack" : "stack4").withUpstream("u")
+        .withTimeout(timeout ? "t" : null).withRetry("r").withCircuitBreaker("cb").withBulkhead("b")
+        .withRateLimits(List.of("rl"))).build();
   }
 
   static Retry r4jRetry() {

@@ -56,7 +56,8 @@ final class Admin {
       }
       if (!authorized(req)) {
         res.putHeader("WWW-Authenticate", "Bearer");
-        problem(res, Problem.render(ErrorCode.AUTH_REQUIRED, 401, "admin token required", -1, cid));
+        Gateway.reply(res, cid, Problem.render(ErrorCode.AUTH_REQUIRED, 401, "admin token required", -1, cid),
+            false);
         return;
       }
       if (path.equals("/admin/breakers") && req.method() == HttpMethod.GET) {
@@ -71,11 +72,12 @@ final class Admin {
         req.response().setChunked(false);
         gatewayReload(res);
       } else {
-        problem(res, Problem.render(ErrorCode.INVALID_REQUEST, 404, "no admin endpoint " + req.method() + " "
-            + path, -1, cid));
+        Gateway.reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 404, "no admin endpoint " + req.method() + " "
+            + path, -1, cid), false);
       }
     } catch (RuntimeException e) {
-      problem(res, Problem.render(ErrorCode.INVALID_REQUEST, 500, "admin call failed: " + e, -1, cid));
+      Gateway.reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 500, "admin call failed: " + e, -1, cid),
+          false);
     }
   }
 
@@ -134,8 +136,8 @@ final class Admin {
     String config = Optional.ofNullable(req.getParam("config")).orElseGet(() -> gateway.config().upstreams()
         .getOrDefault(upstream, null) == null ? null : gateway.config().upstreams().get(upstream).circuitBreaker());
     if (config == null || !gateway.config().upstreams().containsKey(upstream)) {
-      problem(res, Problem.of(ErrorCode.INVALID_REQUEST, "upstream: \"" + upstream + "\" (expected: one of "
-          + gateway.config().upstreams().keySet() + " with a circuit breaker)", -1, cid));
+      Gateway.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "upstream: \"" + upstream + "\" (expected: one of "
+          + gateway.config().upstreams().keySet() + " with a circuit breaker)", -1, cid), false);
       return;
     }
     CircuitBreaker b = gateway.engine().circuitBreaker(upstream, config);
@@ -150,8 +152,8 @@ final class Admin {
         b.reset();
         break;
       default:
-        problem(res, Problem.of(ErrorCode.INVALID_REQUEST, "action: \"" + action
-            + "\" (expected: open, close or reset)", -1, cid));
+        Gateway.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "action: \"" + action
+            + "\" (expected: open, close or reset)", -1, cid), false);
         return;
     }
     json(res, 200, "{\"upstream\":\"" + upstream + "\",\"state\":\"" + b.state() + "\"}");
@@ -163,8 +165,8 @@ final class Admin {
     try {
       d = Degradation.valueOf(String.valueOf(level).toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      problem(res, Problem.of(ErrorCode.INVALID_REQUEST, "level: \"" + level
-          + "\" (expected: normal, degraded, read_only or maintenance)", -1, cid));
+      Gateway.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "level: \"" + level
+          + "\" (expected: normal, degraded, read_only or maintenance)", -1, cid), false);
       return;
     }
     String upstream = req.getParam("upstream");
@@ -191,9 +193,5 @@ final class Admin {
 
   private static void json(HttpServerResponse res, int status, String body) {
     res.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
-  }
-
-  private static void problem(HttpServerResponse res, Problem.Rendered p) {
-    res.setStatusCode(p.status()).putHeader("Content-Type", Problem.MEDIA_TYPE).end(p.json());
   }
 }

@@ -535,7 +535,8 @@ public final class Gateway implements AutoCloseable {
     return req.version() != io.vertx.core.http.HttpVersion.HTTP_2;
   }
 
-  private static void reply(HttpServerResponse res, String cid, Problem.Rendered p, boolean close) {
+  /** Writes a problem+json answer with its correlation id and, on 429/503, Retry-After. */
+  static void reply(HttpServerResponse res, String cid, Problem.Rendered p, boolean close) {
     if (res.ended() || res.closed()) {
       return;
     }
