@@ -13,10 +13,12 @@ import dev.breakwater.config.Policies;
 import dev.breakwater.config.TimeoutConfig;
 import dev.breakwater.fallback.Fallback;
 import dev.breakwater.idempotency.IdempotencyConfig;
+import dev.breakwater.internal.Events;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitScope;
 import dev.breakwater.retry.RetryConfig;
 import dev.breakwater.testing.Harness;
+import dev.breakwater.throttle.InMemoryThrottleGateStore;
 import dev.breakwater.testing.Harness.Mode;
 import dev.breakwater.testing.Harness.Outcome;
 import java.io.IOException;
@@ -142,7 +144,8 @@ class PipelineScenarioTest {
     Outcome o = h.script(fail(throttled(3)), ok("inbox")).run(mode, p, read("contoso"));
     assertThat(o.value()).isEqualTo("inbox");
     assertThat(o.elapsedNanos()).isGreaterThanOrEqualTo(3_000_000_000L);
-    assertThat(h.events.named("retry")).containsExactly("retry 2 THROTTLED 3000000000");
+    // Retry-After plus a spread of up to a fifth of it (at most 1 s); the harness's jitter is 0.5: 3 s + 300 ms.
+    assertThat(h.events.named("retry")).containsExactly("retry 2 THROTTLED 3300000000");
     assertThat(h.events.named("gate-closed")).containsExactly("gate-closed graph contoso");
   }
 
@@ -160,6 +163,80 @@ class PipelineScenarioTest {
     assertThat(h.run(mode, p, read("fabrikam")).value()).isEqualTo("ok");
     h.time.advance(Duration.ofSeconds(21));
     assertThat(h.run(mode, p, read("contoso")).value()).isEqualTo("ok");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aRetryHoldsWhileAGateClosedMeanwhileAndNeverReachesTheUpstreamInsideIt(Mode mode) {
+    InMemoryThrottleGateStore gates = new InMemoryThrottleGateStore(h.time, 100, new Events(List.of()));
+    Pipeline<String> p = h.engine().policies(policies().build()).throttleGateStore(gates).build()
+        .<String>pipeline(graph().withThrottleGate(true)).build();
+    List<Long> attemptTimes = new ArrayList<>();
+    // While the first attempt fails, another call learns that the tenant is throttled for 3 s.
+    h.script(fail(new IOException("reset")).and(() -> {
+      attemptTimes.add(h.time.epochMillis());
+      gates.close("graph", "contoso", h.time.epochMillis() + 3000);
+    }), ok("inbox").and(() -> attemptTimes.add(h.time.epochMillis())));
+    Outcome o = h.run(mode, p, read("contoso"));
+    assertThat(o.value()).isEqualTo("inbox");
+    assertThat(h.upstreamCalls).hasValue(2);
+    assertThat(attemptTimes.get(1) - attemptTimes.get(0)).as("the retry waits out the gate, not its 50 ms backoff")
+        .isGreaterThanOrEqualTo(3000);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aRetryFailsThrottledWhenAGateClosedMeanwhileOutlastsTheDeadline(Mode mode) {
+    InMemoryThrottleGateStore gates = new InMemoryThrottleGateStore(h.time, 100, new Events(List.of()));
+    Pipeline<String> p = h.engine().policies(policies().build()).throttleGateStore(gates).build()
+        .<String>pipeline(graph().withThrottleGate(true)).build();
+    h.script(fail(new IOException("reset")).and(() ->
+        gates.close("graph", "contoso", h.time.epochMillis() + 30_000)));
+    Outcome o = h.run(mode, p, read("contoso"));
+    assertThat(o.error().code()).isEqualTo(ErrorCode.THROTTLED);
+    assertThat(o.error().retryAfter()).contains(Duration.ofSeconds(30));
+    assertThat(h.upstreamCalls).hasValue(1);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aCallThatWaitedForItsBulkheadChecksTheGateAgainBeforeItsFirstAttempt() {
+    InMemoryThrottleGateStore gates = new InMemoryThrottleGateStore(h.time, 100, new Events(List.of()));
+    Pipeline<String> p = h.engine().policies(policies().bulkhead("one", BulkheadConfig.of(1)
+            .withWait(Duration.ofSeconds(5), 10)).build()).throttleGateStore(gates).build()
+        .<String>pipeline(graph().withThrottleGate(true).withRetry(null).withBulkhead("one")).build();
+    h.script(new Harness.Step(Long.MAX_VALUE, null, null));
+    CompletionStage<?> holder = h.start(p, read("contoso"));
+    CompletionStage<CallResult<String>> waiting = h.start(p, read("contoso"));
+    assertThat(h.upstreamCalls).hasValue(1);
+    // The tenant gets throttled while the second call queues for the permit.
+    gates.close("graph", "contoso", h.time.epochMillis() + 60_000);
+    h.attempts.get(0).complete("done");
+    assertThat(holder.toCompletableFuture().join()).isNotNull();
+    assertThat(waiting.toCompletableFuture()).isCompletedExceptionally();
+    assertThat(h.upstreamCalls).hasValue(1);
+  }
+
+  @org.junit.jupiter.api.Test
+  void callsHeldByOneRetryAfterAreSpreadOverAFifthOfItInsteadOfAllReturningAtItsEnd() {
+    java.util.Random random = new java.util.Random(7);
+    Pipeline<String> p = h.engine().jitter(random::nextDouble).policies(policies().build()).build()
+        .<String>pipeline(graph().withThrottleGate(true)).build();
+    List<Long> retryTimes = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      h.script(new Harness.Step(10_000_000L, null, throttled(1))); // ten calls in flight when the window opens
+    }
+    h.otherwise(ok("inbox").and(() -> retryTimes.add(h.time.epochMillis())));
+    List<CompletionStage<CallResult<String>>> calls = new ArrayList<>();
+    long start = h.time.epochMillis();
+    for (int i = 0; i < 10; i++) {
+      calls.add(h.start(p, read("contoso")));
+    }
+    for (int ms = 0; ms < 2000; ms++) {
+      h.time.advance(Duration.ofMillis(1));
+    }
+    calls.forEach(c -> assertThat(c.toCompletableFuture().getNow(null).value()).isEqualTo("inbox"));
+    assertThat(retryTimes).hasSize(10).allSatisfy(t -> assertThat(t - start).isBetween(1010L, 1209L));
+    assertThat(retryTimes.stream().distinct().count()).as("no two retries at the same instant").isEqualTo(10);
   }
 
   @ParameterizedTest

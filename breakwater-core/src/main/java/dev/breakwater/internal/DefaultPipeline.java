@@ -53,6 +53,8 @@ import java.util.function.Supplier;
  */
 public final class DefaultPipeline<T> implements Pipeline<T> {
   private static final long NO_DEADLINE = Long.MAX_VALUE / 4;
+  private static final long MAX_SPREAD_NANOS = 1_000_000_000L;
+  private static final long MIN_SPREAD_BASE_NANOS = 1_000_000_000L;
 
   private final Engine engine;
   private final TimeSource time;
@@ -323,10 +325,12 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     checkGate(ctx);
     Bulkhead b = bulkheadFor(ctx);
     if (b == null) {
-      return syncRetry(ctx, call, start, deadline);
+      return syncRetry(ctx, call, start, deadline, false);
     }
     long attemptStart = start;
+    boolean waited = false;
     if (!b.tryAcquire(ctx.lane())) {
+      waited = true;
       long wait = Math.min(b.config().maxWait().toNanos(), deadline - time.nanoTime());
       boolean got;
       try {
@@ -343,13 +347,17 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       attemptStart = time.nanoTime(); // the wait must not count against the first attempt's timeout
     }
     try {
-      return syncRetry(ctx, call, attemptStart, deadline);
+      return syncRetry(ctx, call, attemptStart, deadline, waited);
     } finally {
       b.release();
     }
   }
 
-  private T syncRetry(CallContext ctx, Callable<? extends T> call, long start, long deadline) {
+  /**
+   * The attempts of one call. {@code recheckGate} says the gate checked at admission may have closed since (the call
+   * waited for its bulkhead permit); every retry checks it again anyway.
+   */
+  private T syncRetry(CallContext ctx, Callable<? extends T> call, long start, long deadline, boolean recheckGate) {
     boolean clock = clocked(ctx);
     CircuitBreaker breaker = breakerFor(ctx);
     RetryBudget budget = retry == null ? null : budgetFor(ctx);
@@ -358,11 +366,24 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       budget.onFirstAttempt(t0);
     }
     for (int attempt = 1; ; attempt++) {
-      if (attempt > 1) {
+      if (attempt > 1 || recheckGate) {
         t0 = time.nanoTime();
       }
       if (t0 - deadline >= 0) {
         throw deadlineExceeded(ctx, t0, attempt);
+      }
+      if (attempt > 1 || recheckGate) {
+        long hold = gateHoldNanos(ctx, t0, deadline);
+        if (hold > 0) {
+          try {
+            time.sleep(hold);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw gateClosed(ctx, hold / 1_000_000);
+          }
+          attempt--; // the hold is not an attempt: check the gate, deadline and breaker again
+          continue;
+        }
       }
       if (breaker != null && !breaker.tryAcquirePermission()) {
         throw circuitOpen(ctx, breaker, attempt);
@@ -544,10 +565,10 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     checkGate(ctx);
     Bulkhead b = bulkheadFor(ctx);
     if (b == null) {
-      return new AsyncRetry(ctx, call, deadline).start();
+      return new AsyncRetry(ctx, call, deadline, false).start();
     }
     if (b.tryAcquire(ctx.lane())) {
-      return withPermit(b, ctx, call, deadline);
+      return withPermit(b, ctx, call, deadline, false);
     }
     long wait = Math.min(b.config().maxWait().toNanos(), deadline - time.nanoTime());
     if (wait <= 0) {
@@ -557,15 +578,15 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       if (!got) {
         throw bulkheadFull(ctx, b);
       }
-      return withPermit(b, ctx, call, deadline);
+      return withPermit(b, ctx, call, deadline, true);
     }, engine.executor);
   }
 
   private CompletableFuture<T> withPermit(Bulkhead b, CallContext ctx,
-      Supplier<? extends CompletionStage<? extends T>> call, long deadline) {
+      Supplier<? extends CompletionStage<? extends T>> call, long deadline, boolean recheckGate) {
     CompletableFuture<T> f;
     try {
-      f = new AsyncRetry(ctx, call, deadline).start();
+      f = new AsyncRetry(ctx, call, deadline, recheckGate).start();
     } catch (Throwable t) {
       b.release();
       throw t;
@@ -590,11 +611,15 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     final CircuitBreaker breaker;
     final RetryBudget budget;
     final CompletableFuture<T> result = new CompletableFuture<>();
+    /** Whether the first attempt checks the gate again (see {@link #syncRetry}). */
+    final boolean recheckGate;
 
-    AsyncRetry(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call, long deadline) {
+    AsyncRetry(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call, long deadline,
+        boolean recheckGate) {
       this.ctx = ctx;
       this.call = call;
       this.deadline = deadline;
+      this.recheckGate = recheckGate;
       this.breaker = breakerFor(ctx);
       this.budget = retry == null ? null : budgetFor(ctx);
     }
@@ -613,6 +638,13 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
         if (t0 - deadline >= 0) {
           result.completeExceptionally(deadlineExceeded(ctx, t0, n));
           return;
+        }
+        if (n > 1 || recheckGate) {
+          long hold = gateHoldNanos(ctx, t0, deadline);
+          if (hold > 0) {
+            later(hold, () -> attempt(n), null);
+            return;
+          }
         }
         if (breaker != null && !breaker.tryAcquirePermission()) {
           result.completeExceptionally(circuitOpen(ctx, breaker, n));
@@ -666,18 +698,25 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
           result.completeExceptionally(step.failure);
           return;
         }
-        time.schedule(() -> {
-          try {
-            engine.executor.execute(() -> attempt(n + 1));
-          } catch (Throwable t) {
-            // A rejected hand-off must fail the call, not leave its future hanging forever.
-            events.internalError("executor of " + config.name(), t);
-            result.completeExceptionally(toException(ctx, v, "retry could not be scheduled"));
-          }
-        }, step.delay);
+        later(step.delay, () -> attempt(n + 1), v);
       } catch (Throwable t) {
         result.completeExceptionally(asBreakwater(ctx, t));
       }
+    }
+
+    /** Runs {@code next} on the engine's executor after {@code delay}; {@code v} names the failure it follows. */
+    private void later(long delay, Runnable next, Verdict v) {
+      time.schedule(() -> {
+        try {
+          engine.executor.execute(next);
+        } catch (Throwable t) {
+          // A rejected hand-off must fail the call, not leave its future hanging forever.
+          events.internalError("executor of " + config.name(), t);
+          result.completeExceptionally(v != null ? toException(ctx, v, "retry could not be scheduled")
+              : new BreakwaterException(ErrorCode.THROTTLED, "retry could not be scheduled after the tenant's"
+                  + " throttle gate", null, ctx.correlationId()));
+        }
+      }, delay);
     }
   }
 
@@ -738,23 +777,58 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
         roundUpToSecond(d.retryAfter()), ctx.correlationId());
   }
 
+  /** Fails a call whose tenant's gate is closed; the caller learns how long it stays closed. */
   private void checkGate(CallContext ctx) {
+    long left = gateMillisLeft(ctx);
+    if (left > 0) {
+      throw gateClosed(ctx, left);
+    }
+  }
+
+  /**
+   * Before a retry (or an attempt that waited for its bulkhead): how long to hold it because the tenant's gate closed
+   * meanwhile, or 0 to go now. A hold that would pass the deadline or the longest Retry-After the retry policy waits
+   * fails the call with THROTTLED instead: the upstream is never called inside a window it asked for.
+   */
+  private long gateHoldNanos(CallContext ctx, long now, long deadline) {
+    long left = gateMillisLeft(ctx);
+    if (left <= 0) {
+      return 0;
+    }
+    long hold = left * 1_000_000L;
+    if (now + hold - deadline >= 0 || (retry != null && hold > retry.maxRetryAfter().toNanos())) {
+      throw gateClosed(ctx, left);
+    }
+    return hold + spread(hold, deadline - now - hold - 1);
+  }
+
+  /**
+   * A random extra wait after a Retry-After or a gate hold: up to a fifth of the wait, but at least 200 ms and at
+   * most a second (never past the deadline). The calls a window held would otherwise all reach the upstream the
+   * instant it ends, and every one after the first would land inside the next window that first call opens; spread
+   * out, the first answer closes the gate before the rest are sent. The floor matters for holds: a call held near
+   * the end of a window has little left to wait, yet must not join the crowd leaving when the window ends.
+   */
+  private long spread(long waitNanos, long room) {
+    long max = Math.min(Math.min(Math.max(waitNanos, MIN_SPREAD_BASE_NANOS) / 5, MAX_SPREAD_NANOS), room);
+    return max <= 0 ? 0 : (long) (engine.jitter.getAsDouble() * max);
+  }
+
+  private long gateMillisLeft(CallContext ctx) {
     if (!config.throttleGate()) {
-      return;
+      return 0;
     }
     long until = engine.throttleGateStore.closedUntil(upstreamOf(ctx), tenantOf(ctx));
-    if (until == 0) {
-      return;
+    return until == 0 ? 0 : until - time.epochMillis();
+  }
+
+  private BreakwaterException gateClosed(CallContext ctx, long leftMillis) {
+    if (events.active()) {
+      events.emit(l -> l.onThrottleGateHold(this, ctx, leftMillis));
     }
-    long left = until - time.epochMillis();
-    if (left > 0) {
-      if (events.active()) {
-        events.emit(l -> l.onThrottleGateHold(this, ctx, left));
-      }
-      throw new BreakwaterException(ErrorCode.THROTTLED, "upstream " + upstreamOf(ctx)
-          + " throttled this tenant; holding calls until its Retry-After passes",
-          roundUpToSecond(Duration.ofMillis(left)), ctx.correlationId());
-    }
+    return new BreakwaterException(ErrorCode.THROTTLED, "upstream " + upstreamOf(ctx)
+        + " throttled this tenant; holding calls until its Retry-After passes",
+        roundUpToSecond(Duration.ofMillis(leftMillis)), ctx.correlationId());
   }
 
   private Verdict classify(CallContext ctx, T value, Throwable error, long elapsed, long limit) {
@@ -833,6 +907,9 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     }
     if (now + delay - deadline >= 0) {
       return stop(ctx, attempt, v, "deadline", v.code() == ErrorCode.THROTTLED ? null : "deadline");
+    }
+    if (ra != null) {
+      delay += spread(delay, deadline - now - delay - 1);
     }
     if (budget != null && !budget.tryRetry(now)) {
       if (events.active()) {

@@ -25,7 +25,17 @@ public final class Harness {
   public enum Mode { SYNC, ASYNC }
 
   /** What the upstream does on one attempt. */
-  public record Step(long latencyNanos, String value, Throwable error) {}
+  public record Step(long latencyNanos, String value, Throwable error, Runnable effect) {
+    /** A step without a side effect. */
+    public Step(long latencyNanos, String value, Throwable error) {
+      this(latencyNanos, value, error, null);
+    }
+
+    /** The same step, running {@code sideEffect} when the attempt reaches the upstream. */
+    public Step and(Runnable sideEffect) {
+      return new Step(latencyNanos, value, error, sideEffect);
+    }
+  }
 
   /** The outcome of a call: a value with its source, or a Breakwater error. */
   public record Outcome(CallResult<String> result, BreakwaterException error, long elapsedNanos) {
@@ -80,7 +90,11 @@ public final class Harness {
   private synchronized Step next() {
     upstreamCalls.incrementAndGet();
     Step s = script.poll();
-    return s != null ? s : fallbackStep;
+    s = s != null ? s : fallbackStep;
+    if (s.effect() != null) {
+      s.effect().run();
+    }
+    return s;
   }
 
   /** Runs one call and lets virtual time run until it completes (at most an hour of virtual time). */
