@@ -19,6 +19,7 @@ import dev.breakwater.gateway.config.UpstreamConfig;
 import dev.breakwater.gateway.http.HopByHop;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.UpstreamResponse;
+import dev.breakwater.gateway.internal.EventLoopTime;
 import dev.breakwater.gateway.identity.JwtVerifier;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
 import dev.breakwater.internal.Events;
@@ -74,6 +75,7 @@ public final class Gateway implements AutoCloseable {
   static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
   static final String REPLAYED_HEADER = "Idempotent-Replayed";
   private static final int MAX_IDEMPOTENCY_KEY = 255;
+  private static final EventLoopTime TIME = EventLoopTime.create();
 
   private final Vertx vertx;
   private final boolean ownsVertx;
@@ -359,7 +361,7 @@ public final class Gateway implements AutoCloseable {
     }
     String t = tenant;
     inFlight.incrementAndGet();
-    collectBody(req, max).onComplete(body -> {
+    readWhole(req, max, req::pause).onComplete(body -> {
       if (body.failed()) {
         inFlight.decrementAndGet();
         reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than " + max
@@ -393,12 +395,16 @@ public final class Gateway implements AutoCloseable {
         ? rt.uncachedPipelines.get(r.name()) : rt.pipelines.get(r.name());
     MultiMap headers = forwardedHeaders(req, cid);
     Upstream upstream = rt.upstreams.get(r.upstream());
-    return pipeline.executeAsyncForResult(ctx, () -> upstream.send(req.method(), resource, headers, body))
+    // The body is kept whole only where a store needs it: an idempotent replay, or a cache entry.
+    boolean buffer = idemKey != null || (r.cache() != null && pipeline == rt.pipelines.get(r.name()));
+    long maxBody = rt.config.server().maxBodyBytes();
+    return pipeline.executeAsyncForResult(ctx, () -> upstream.send(req.method(), resource, headers, body, buffer,
+            maxBody))
         .toCompletableFuture()
         .handle((result, error) -> {
           rateLimitHeaders(rt, r, ctx, res, error);
           if (error == null) {
-            relay(res, result, cid);
+            relay(req, result, cid);
           } else {
             Throwable c = Classifier.unwrap(error);
             BreakwaterException b = c instanceof BreakwaterException ? (BreakwaterException) c
@@ -440,19 +446,24 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  private static Future<Buffer> collectBody(HttpServerRequest req, long max) {
+  /**
+   * The whole of a body, or a failure once it passes {@code max} bytes; {@code tooLarge} then stops the stream (a
+   * caller's request is paused, an upstream connection is cut).
+   */
+  static Future<Buffer> readWhole(io.vertx.core.streams.ReadStream<Buffer> stream, long max, Runnable tooLarge) {
     Promise<Buffer> p = Promise.promise();
     Buffer buf = Buffer.buffer();
-    req.handler(chunk -> {
+    stream.handler(chunk -> {
       if (buf.length() + chunk.length() > max) {
-        p.tryFail("too large");
-        req.pause();
+        if (p.tryFail(new java.io.IOException("body larger than " + max + " bytes"))) {
+          tooLarge.run();
+        }
       } else {
         buf.appendBuffer(chunk);
       }
     });
-    req.exceptionHandler(p::tryFail);
-    req.endHandler(v -> p.tryComplete(buf));
+    stream.exceptionHandler(p::tryFail);
+    stream.endHandler(v -> p.tryComplete(buf));
     return p.future();
   }
 
@@ -508,8 +519,12 @@ public final class Gateway implements AutoCloseable {
     return new String(out);
   }
 
-  private void relay(HttpServerResponse res, CallResult<UpstreamResponse> result, String cid) {
+  private void relay(HttpServerRequest req, CallResult<UpstreamResponse> result, String cid) {
+    HttpServerResponse res = req.response();
     if (res.ended() || res.closed()) {
+      if (result.value().streamed()) {
+        result.value().stream().request().reset(); // nobody to stream to: free the upstream connection
+      }
       return;
     }
     UpstreamResponse up = result.value();
@@ -527,7 +542,22 @@ public final class Gateway implements AutoCloseable {
     if (result.source() != Source.UPSTREAM) {
       res.putHeader("X-Breakwater-Source", result.source().name().toLowerCase(java.util.Locale.ROOT));
     }
-    res.end(up.body());
+    if (!up.streamed()) {
+      res.end(up.body());
+      return;
+    }
+    String length = up.header("Content-Length");
+    if (length != null) {
+      res.putHeader("Content-Length", length); // stripped with the hop-by-hop headers; a stream keeps its own
+    } else if (http1(req)) {
+      res.setChunked(true); // the upstream sent no length (it was chunked): so do we
+    }
+    // A failure on either side cuts both: the caller must not take a truncated body for a whole one, and the
+    // upstream connection must not stay half-read in the pool.
+    up.stream().pipe().endOnFailure(false).to(res).onFailure(e -> {
+      res.reset();
+      up.stream().request().reset();
+    });
   }
 
   /** Whether a response may ask to close the connection: HTTP/2 forbids the Connection header. */
@@ -656,6 +686,8 @@ public final class Gateway implements AutoCloseable {
         }
       }
       this.engine = Breakwater.builder()
+          .timeSource(TIME)
+          .executor(TIME)
           .policies(policies.build())
           .listener(new BreakwaterMetrics(g.registry))
           .rateLimitStore(g.stores.rateLimits)
@@ -690,36 +722,67 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  /** One upstream: a pooled keep-alive client per endpoint, tried in priority order on connection failures. */
+  /**
+   * One upstream: pooled keep-alive clients per endpoint, tried in priority order on connection failures. Each event
+   * loop gets clients of its own, so a request and its upstream connection live on the same thread: a shared pool
+   * would hand half the requests to a connection of the other loop, a thread hop each way.
+   */
   private static final class Upstream {
     final List<URI> endpoints;
-    final List<HttpClient> clients = new java.util.ArrayList<>();
+    private final Vertx vertx;
+    private final UpstreamConfig config;
+    private final ThreadLocal<HttpClient[]> loopClients = ThreadLocal.withInitial(this::newClients);
+    private final List<HttpClient> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final HttpClient[] shared;
 
     Upstream(Vertx vertx, UpstreamConfig u) {
+      this.vertx = vertx;
+      this.config = u;
       this.endpoints = u.endpoints();
-      for (URI e : endpoints) {
-        clients.add(vertx.createHttpClient(new HttpClientOptions()
+      this.shared = newClients();
+    }
+
+    private HttpClient[] newClients() {
+      // The connection bound is the upstream's in all: each loop's pool gets its share.
+      int perLoop = Math.max(1, (config.maxConnections() + EVENT_LOOPS - 1) / EVENT_LOOPS);
+      HttpClient[] out = new HttpClient[endpoints.size()];
+      for (int i = 0; i < out.length; i++) {
+        URI e = endpoints.get(i);
+        out[i] = vertx.createHttpClient(new HttpClientOptions()
             .setDefaultHost(e.getHost())
             .setDefaultPort(e.getPort() > 0 ? e.getPort() : "https".equals(e.getScheme()) ? 443 : 80)
             .setSsl("https".equals(e.getScheme()))
             .setKeepAlive(true)
             .setTcpNoDelay(true)
-            .setConnectTimeout(2000), new PoolOptions().setHttp1MaxSize(u.maxConnections())));
+            .setConnectTimeout(2000), new PoolOptions().setHttp1MaxSize(perLoop));
+        all.add(out[i]);
       }
-    }
-
-    CompletableFuture<UpstreamResponse> send(HttpMethod method, String resource, MultiMap headers, Buffer body) {
-      CompletableFuture<UpstreamResponse> out = new CompletableFuture<>();
-      attempt(0, method, resource, headers, body, out);
       return out;
     }
 
-    private void attempt(int i, HttpMethod method, String resource, MultiMap headers, Buffer body,
-        CompletableFuture<UpstreamResponse> out) {
+    /** The clients of the calling event loop; calls from elsewhere (retries on a timer thread) share one set. */
+    private HttpClient client(int endpoint) {
+      return (io.vertx.core.Context.isOnEventLoopThread() ? loopClients.get() : shared)[endpoint];
+    }
+
+    /**
+     * Sends one attempt. A 2xx answer comes back paused for streaming unless {@code buffer} asks for the whole body;
+     * every other answer is read whole (error pages are small, and a retry or a problem+json replaces them), at most
+     * {@code maxBody} bytes.
+     */
+    CompletableFuture<UpstreamResponse> send(HttpMethod method, String resource, MultiMap headers, Buffer body,
+        boolean buffer, long maxBody) {
+      CompletableFuture<UpstreamResponse> out = new CompletableFuture<>();
+      attempt(0, method, resource, headers, body, buffer, maxBody, out);
+      return out;
+    }
+
+    private void attempt(int i, HttpMethod method, String resource, MultiMap headers, Buffer body, boolean buffer,
+        long maxBody, CompletableFuture<UpstreamResponse> out) {
       URI base = endpoints.get(i);
       String basePath = base.getPath() == null || base.getPath().equals("/") ? "" : base.getPath();
       RequestOptions ro = new RequestOptions().setMethod(method).setURI(basePath + resource).setHeaders(headers);
-      clients.get(i).request(ro)
+      client(i).request(ro)
           .compose(req -> {
             out.whenComplete((x, e) -> {
               if (out.isCancelled()) {
@@ -728,14 +791,25 @@ public final class Gateway implements AutoCloseable {
             });
             return req.send(body);
           })
-          .compose(resp -> resp.body().map(b -> new UpstreamResponse(resp.statusCode(),
-              MultiMap.caseInsensitiveMultiMap().addAll(resp.headers()), b)))
-          .onSuccess(out::complete)
+          .compose(resp -> {
+            int status = resp.statusCode();
+            if (!buffer && status >= 200 && status < 300) {
+              resp.pause(); // the caller's response pipes it once the pipeline has judged the status
+              return Future.succeededFuture(new UpstreamResponse(status, resp.headers(), null, resp));
+            }
+            return readWhole(resp, maxBody, () -> resp.request().reset())
+                .map(b -> new UpstreamResponse(status, resp.headers(), b));
+          })
+          .onSuccess(r -> {
+            if (!out.complete(r) && r.streamed()) {
+              r.stream().request().reset(); // the attempt already timed out: nobody will read this body
+            }
+          })
           .onFailure(e -> {
             boolean connect = e instanceof java.net.ConnectException
                 || e instanceof io.netty.channel.ConnectTimeoutException;
             if (connect && i + 1 < endpoints.size() && !out.isDone()) {
-              attempt(i + 1, method, resource, headers, body, out); // next endpoint in priority order
+              attempt(i + 1, method, resource, headers, body, buffer, maxBody, out); // next endpoint in order
             } else {
               out.completeExceptionally(e instanceof java.io.IOException ? e : new java.io.IOException(
                   "upstream " + base + ": " + e, e));
@@ -744,7 +818,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     void close() {
-      clients.forEach(HttpClient::close);
+      all.forEach(HttpClient::close);
     }
   }
 
@@ -754,6 +828,9 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public byte[] encode(UpstreamResponse r) {
+      if (r.streamed()) {
+        throw new IllegalStateException("a streamed response cannot be stored; the gateway buffers what it stores");
+      }
       Buffer b = Buffer.buffer().appendInt(r.status());
       List<Map.Entry<String, String>> entries = r.headers().entries();
       b.appendInt(entries.size());
