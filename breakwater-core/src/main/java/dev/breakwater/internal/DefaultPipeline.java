@@ -773,8 +773,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       throw new BreakwaterException(ErrorCode.INVALID_REQUEST, "cost: " + ctx.cost() + " (expected: <= the burst of "
           + d.deniedBy() + ")", null, ctx.correlationId());
     }
-    throw new BreakwaterException(ErrorCode.RATE_LIMITED, "rate limit " + d.deniedBy() + " exhausted",
-        roundUpToSecond(d.retryAfter()), ctx.correlationId());
+    throw BreakwaterException.rateLimited(d.deniedBy(), roundUpToSecond(d.retryAfter()), ctx.correlationId());
   }
 
   /** Fails a call whose tenant's gate is closed; the caller learns how long it stays closed. */

@@ -126,7 +126,8 @@ public final class Engine {
     }
     BulkheadConfig c = policies.bulkhead(configName);
     return bulkheads.computeIfAbsent(key, k -> {
-      Bulkhead nb = new Bulkhead(domain + (write ? ":write" : ":read"), c, time);
+      // The config name is part of the name: two configs in one domain are two pools, and two metric series.
+      Bulkhead nb = new Bulkhead(domain + (write ? ":write:" : ":read:") + configName, c, time);
       events.emit(l -> l.onBulkheadCreated(nb));
       return nb;
     });

@@ -3,9 +3,13 @@ package dev.breakwater.gateway;
 import dev.breakwater.Degradation;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.http.JsonText;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.internal.Ids;
+import dev.breakwater.ratelimit.RateLimitConfig;
+import dev.breakwater.ratelimit.RateLimitQuota;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -24,6 +28,7 @@ import java.util.Optional;
  * GET  /health/live | /health/ready | /metrics
  * GET  /admin/breakers                         breakers and their states
  * GET  /admin/gates                            closed throttle gates per upstream (tenant, seconds left)
+ * GET  /admin/limits[?tenant=T[&amp;user=U]]       rate limits in force, their routes, and T's buckets' state
  * POST /admin/breakers/{upstream}/{open|close|reset}?config=NAME
  * POST /admin/degradation?level=normal|degraded|read_only|maintenance[&amp;upstream=U]
  * POST /admin/reload                           reload the config file; 422 with the problems if it is invalid
@@ -64,6 +69,8 @@ final class Admin {
         breakers(res);
       } else if (path.equals("/admin/gates") && req.method() == HttpMethod.GET) {
         gates(res);
+      } else if (path.equals("/admin/limits") && req.method() == HttpMethod.GET) {
+        limits(res, req.getParam("tenant"), req.getParam("user"));
       } else if (path.startsWith("/admin/breakers/") && req.method() == HttpMethod.POST) {
         controlBreaker(req, res, cid, path.substring("/admin/breakers/".length()));
       } else if (path.equals("/admin/degradation") && req.method() == HttpMethod.POST) {
@@ -125,6 +132,53 @@ final class Admin {
             .append(",\"retry_after_seconds\":").append(Math.max(0, (g.getValue() - now + 999) / 1000)).append('}');
         first = false;
       }
+    }
+    json(res, 200, sb.append("]}").toString());
+  }
+
+  /**
+   * Every rate limit the routes apply, with its terms and routes; given a tenant (and user), what each of its buckets
+   * has left. A Redis store reports what this instance's last decision on a bucket saw (null when none is recent).
+   */
+  private void limits(HttpServerResponse res, String tenant, String user) {
+    GatewayConfig config = gateway.config();
+    Map<String, java.util.List<RouteConfig>> routesOf = new java.util.LinkedHashMap<>();
+    for (RouteConfig r : config.routes()) {
+      for (String name : r.rateLimits()) {
+        routesOf.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(r);
+      }
+    }
+    StringBuilder sb = new StringBuilder("{\"limits\":[");
+    boolean first = true;
+    for (Map.Entry<String, java.util.List<RouteConfig>> e : routesOf.entrySet()) {
+      RateLimitConfig l = config.policies().rateLimit(e.getKey());
+      sb.append(first ? "" : ",").append("{\"name\":").append(JsonText.quote(l.name()))
+          .append(",\"scope\":\"").append(l.scope().name().toLowerCase(Locale.ROOT)).append('"')
+          .append(",\"permits\":").append(l.permits()).append(",\"period_ms\":").append(l.period().toMillis())
+          .append(",\"burst\":").append(l.burst()).append(",\"routes\":[");
+      java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+      for (int i = 0; i < e.getValue().size(); i++) {
+        RouteConfig r = e.getValue().get(i);
+        sb.append(i == 0 ? "" : ",").append(JsonText.quote(r.name()));
+        if (tenant != null) {
+          keys.add(l.scope().key(dev.breakwater.CallContext.builder().tenant(tenant).user(user)
+              .operation(r.operation()).build()));
+        }
+      }
+      sb.append(']');
+      if (tenant != null) {
+        sb.append(",\"buckets\":[");
+        int n = 0;
+        for (String key : keys) {
+          RateLimitQuota q = gateway.quota(l, key);
+          sb.append(n++ == 0 ? "" : ",").append("{\"key\":").append(JsonText.quote(key)).append(",\"remaining\":")
+              .append(q == null ? "null" : Long.toString(q.remaining())).append(",\"reset_seconds\":")
+              .append(q == null ? "null" : Long.toString(q.resetSeconds())).append('}');
+        }
+        sb.append(']');
+      }
+      sb.append('}');
+      first = false;
     }
     json(res, 200, sb.append("]}").toString());
   }

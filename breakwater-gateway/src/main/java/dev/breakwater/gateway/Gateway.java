@@ -193,6 +193,11 @@ public final class Gateway implements AutoCloseable {
     return Map.of();
   }
 
+  /** What a rate-limit bucket has left, when the state store can tell without a round trip; else null. */
+  dev.breakwater.ratelimit.RateLimitQuota quota(dev.breakwater.ratelimit.RateLimitConfig limit, String key) {
+    return stores.rateLimits.peek(limit, key);
+  }
+
   /** Whether the gateway is draining for shutdown. */
   boolean draining() {
     return draining;
@@ -436,10 +441,10 @@ public final class Gateway implements AutoCloseable {
     }
     res.putHeader("RateLimit-Policy", rt.rateLimitPolicies.get(r.name()));
     Throwable c = error == null ? null : Classifier.unwrap(error);
-    if (c instanceof BreakwaterException && ((BreakwaterException) c).code() == ErrorCode.RATE_LIMITED) {
-      String denied = c.getMessage().replaceAll("^rate limit (\\S+) exhausted$", "$1");
-      res.putHeader("RateLimit", "\"" + denied + "\";r=0;t="
-          + ((BreakwaterException) c).retryAfter().map(java.time.Duration::getSeconds).orElse(1L));
+    BreakwaterException b = c instanceof BreakwaterException ? (BreakwaterException) c : null;
+    if (b != null && b.code() == ErrorCode.RATE_LIMITED && b.limit().isPresent()) {
+      res.putHeader("RateLimit", "\"" + b.limit().get() + "\";r=0;t="
+          + b.retryAfter().map(java.time.Duration::getSeconds).orElse(1L));
     } else if (tightest != null) {
       res.putHeader("RateLimit", "\"" + tightestName + "\";r=" + tightest.remaining() + ";t="
           + tightest.resetSeconds());
@@ -554,8 +559,16 @@ public final class Gateway implements AutoCloseable {
     }
     // A failure on either side cuts both: the caller must not take a truncated body for a whole one, and the
     // upstream connection must not stay half-read in the pool.
+    // A caller that leaves mid-stream frees the upstream connection at once, not when the upstream next writes.
+    res.closeHandler(v -> {
+      if (!res.ended()) {
+        up.stream().request().reset();
+      }
+    });
     up.stream().pipe().endOnFailure(false).to(res).onFailure(e -> {
-      res.reset();
+      if (!res.closed()) {
+        res.reset(); // resetting a response whose connection is already gone makes Netty release a buffer twice
+      }
       up.stream().request().reset();
     });
   }

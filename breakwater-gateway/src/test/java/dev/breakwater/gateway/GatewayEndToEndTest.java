@@ -93,6 +93,12 @@ class GatewayEndToEndTest {
     assertThat(r.headers().firstValue("Retry-After")).isPresent();
     assertThat(r.body()).contains("\"retry_after_seconds\":");
     assertThat(s.get("/v1.0/me/events", "calm").statusCode()).isEqualTo(200);
+    HttpResponse<String> limits = s.send(HttpRequest.newBuilder(s.admin("/admin/limits?tenant=busy"))
+        .header("Authorization", "Bearer " + GatewayTestSupport.TOKEN));
+    assertThat(limits.statusCode()).isEqualTo(200);
+    assertThat(limits.body()).contains("{\"name\":\"tiny\",\"scope\":\"tenant\",\"permits\":2,\"period_ms\":60000,"
+        + "\"burst\":2,\"routes\":[").contains("\"key\":\"busy\",\"remaining\":0");
+    assertThat(s.send(HttpRequest.newBuilder(s.admin("/admin/limits"))).statusCode()).isEqualTo(401);
   }
 
   @Test

@@ -43,6 +43,8 @@ class GatewayFleetTest {
         "    r: { maxAttempts: 2, baseDelay: 10ms, maxDelay: 20ms, maxRetryAfter: 1s }",
         "  idempotency:",
         "    default: { ttl: 30m, lease: 30s }",
+        "  rateLimits:",
+        "    fleet-tenant: { scope: tenant, permits: 5, period: 1m, burst: 5 }",
         "upstreams:",
         "  graph:",
         "    endpoints:",
@@ -52,6 +54,8 @@ class GatewayFleetTest {
         "routes:",
         "  - { name: send, path: /v1.0/me/sendMail, upstream: graph, operation: send, idempotency: default }",
         "  - { name: messages, path: /v1.0/me/messages, upstream: graph, operation: list }",
+        "  - { name: events, path: /v1.0/me/events, upstream: graph, operation: events,"
+            + " rateLimits: [fleet-tenant] }",
         "");
     for (int i = 0; i < 2; i++) {
       fleet.add(Gateway.start(ConfigLoader.parse(yaml, "fleet.yaml")));
@@ -112,5 +116,26 @@ class GatewayFleetTest {
         .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(gates.body()).contains("\"upstream\":\"graph\"").contains("\"tenant\":\"noisy\"");
     assertThat(sim.counters().tenant("noisy").receivedInsideWindow()).isLessThanOrEqualTo(afterLearning - received);
+  }
+
+  @Test
+  void theRateLimitHeaderCountsWhatTheWholeFleetHasLeft() throws Exception {
+    HttpRequest.Builder get = HttpRequest.newBuilder().header("X-Tenant-Id", "fabrikam");
+    HttpResponse<String> viaA = http.send(get.uri(uri(fleet.get(0), "/v1.0/me/events")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> viaB = http.send(get.uri(uri(fleet.get(1), "/v1.0/me/events")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(viaA.headers().firstValue("RateLimit-Policy")).contains("\"fleet-tenant\";q=5;w=60");
+    assertThat(viaA.headers().firstValue("RateLimit")).hasValueSatisfying(v -> assertThat(v).startsWith(
+        "\"fleet-tenant\";r=4;t="));
+    // B's remaining count includes the token A took: the bucket is one, in Redis.
+    assertThat(viaB.headers().firstValue("RateLimit")).hasValueSatisfying(v -> assertThat(v).startsWith(
+        "\"fleet-tenant\";r=3;t="));
+    HttpResponse<String> limits = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + fleet.get(1).adminPort() + "/admin/limits?tenant=fabrikam"))
+        .header("Authorization", "Bearer fleet-test-token-0123456789").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(limits.statusCode()).isEqualTo(200);
+    assertThat(limits.body()).contains("\"name\":\"fleet-tenant\"").contains("\"routes\":[\"events\"]")
+        .contains("\"key\":\"fabrikam\",\"remaining\":3");
   }
 }

@@ -32,6 +32,7 @@ class StreamingTest {
 
   private final Vertx vertx = Vertx.vertx();
   private final CompletableFuture<Void> releaseRest = new CompletableFuture<>();
+  private final CompletableFuture<Void> upstreamSawClose = new CompletableFuture<>();
   private HttpServer upstream;
   private Gateway gateway;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -50,6 +51,7 @@ class StreamingTest {
         }
         case "/big-length" -> res.putHeader("Content-Length", Integer.toString(BIG)).end(chunk(0, BIG));
         case "/held" -> { // the first chunk now, the rest when the test says so
+          res.closeHandler(v -> upstreamSawClose.complete(null));
           res.setChunked(true).write(chunk(0, 1024));
           releaseRest.thenRun(() -> vertx.runOnContext(v -> res.end(chunk(1024, 1024))));
         }
@@ -106,6 +108,18 @@ class StreamingTest {
       releaseRest.complete(null);
       assertThat(in.readAllBytes()).isEqualTo(chunk(1024, 1024).getBytes());
     }
+  }
+
+  @Test
+  void aCallerThatLeavesMidStreamCutsTheUpstreamConnectionAndTheGatewayServesOn() throws Exception {
+    HttpResponse<InputStream> r = http.send(get("/held"), HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream in = r.body()) {
+      assertThat(in.readNBytes(1024)).hasSize(1024);
+    } // closed before the end: the caller is gone
+    upstreamSawClose.get(10, TimeUnit.SECONDS); // the half-read upstream connection is not kept for reuse
+    HttpResponse<byte[]> next = http.send(get("/big-length"), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(next.statusCode()).isEqualTo(200);
+    assertThat(next.body()).hasSize(BIG);
   }
 
   @Test

@@ -97,8 +97,8 @@ class BreakwaterMetricsEndToEndTest {
         "upstream", "graph", "operation", "list_messages").counter().count()).isEqualTo(3.0);
 
     assertThat(registry.get("breakwater.circuit.state").tag("name", "graph").gauge().value()).isEqualTo(0.0);
-    assertThat(registry.get("breakwater.bulkhead.max").tag("name", "mail:read").gauge().value()).isEqualTo(4.0);
-    assertThat(registry.get("breakwater.bulkhead.active").tag("name", "mail:read").gauge().value()).isEqualTo(0.0);
+    assertThat(registry.get("breakwater.bulkhead.max").tag("name", "mail:read:bulkhead").gauge().value()).isEqualTo(4.0);
+    assertThat(registry.get("breakwater.bulkhead.active").tag("name", "mail:read:bulkhead").gauge().value()).isEqualTo(0.0);
 
     assertNoTenantOrUser();
   }

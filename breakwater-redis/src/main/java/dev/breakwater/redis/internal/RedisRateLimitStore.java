@@ -3,6 +3,7 @@ package dev.breakwater.redis.internal;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitDecision;
+import dev.breakwater.ratelimit.RateLimitQuota;
 import dev.breakwater.ratelimit.RateLimitScope;
 import dev.breakwater.redis.RedisStateConfig;
 import dev.breakwater.spi.RateLimitStore;
@@ -46,6 +47,10 @@ public final class RedisRateLimitStore implements RateLimitStore {
   private final int leaseTokens;
   private final long leaseTtlNanos;
   private final Map<String, RateLimitConfig> scaled = new ConcurrentHashMap<>();
+  // The last quota Redis reported per bucket, for peek(); short-lived so that it never describes an old state.
+  private final Map<String, RateLimitQuota> quotas = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+      .maximumSize(100_000).expireAfterWrite(java.time.Duration.ofSeconds(2)).executor(Runnable::run)
+      .<String, RateLimitQuota>build().asMap();
   // Bounded like every per-key map: an idle bucket's lease has expired anyway.
   private final Map<String, Lease> leases;
 
@@ -61,6 +66,16 @@ public final class RedisRateLimitStore implements RateLimitStore {
     this.leaseTtlNanos = config.leaseTtl().toNanos();
     this.leases = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000)
         .expireAfterWrite(config.leaseTtl().multipliedBy(2)).executor(Runnable::run).<String, Lease>build().asMap();
+  }
+
+  /**
+   * What the last decision on this instance saw of the bucket: Redis answers it with every admission, so reading it
+   * costs no round trip. Informational (the RateLimit response header); null when this instance has not decided on
+   * the bucket within the last two seconds, or decided it from a lease.
+   */
+  @Override
+  public RateLimitQuota peek(RateLimitConfig limit, String key) {
+    return quotas.get(bucketKey(limit, key));
   }
 
   @Override
@@ -107,6 +122,11 @@ public final class RedisRateLimitStore implements RateLimitStore {
     }
     return redis.<List<Object>>eval(GCRA, ScriptOutputType.MULTI, k, args).thenApply(r -> {
       if (((Long) r.get(0)) == 1L) {
+        for (int j = 0; j < k.length && 4 + 2 * j < r.size(); j++) {
+          long fullMicros = (Long) r.get(4 + 2 * j);
+          quotas.put(k[j], new RateLimitQuota(Math.max(0, (Long) r.get(3 + 2 * j)),
+              (fullMicros + 999_999) / 1_000_000));
+        }
         return RateLimitDecision.allowed();
       }
       int denied = idx.get((int) (long) (Long) r.get(1) - 1);
