@@ -16,6 +16,7 @@ import dev.breakwater.gateway.config.ConfigProblems;
 import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.config.UpstreamConfig;
+import dev.breakwater.gateway.http.BoundedReadStream;
 import dev.breakwater.gateway.http.HopByHop;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.UpstreamResponse;
@@ -359,13 +360,21 @@ public final class Gateway implements AutoCloseable {
     }
     long max = rt.config.server().maxBodyBytes();
     String length = req.getHeader("Content-Length");
-    if (length != null && parseLong(length) > max) {
+    long declared = length == null ? -1 : parseLong(length);
+    if (declared > max) {
       reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than " + max
           + " bytes", -1, cid), http1(req));
       return;
     }
     String t = tenant;
     inFlight.incrementAndGet();
+    if (streamsBody(rt, req, idemKey, declared)) {
+      req.pause(); // the upstream attempt pipes it; until then it waits in the socket, not in memory
+      BoundedReadStream body = new BoundedReadStream(req, max);
+      forwardThroughPipeline(rt, r, req, RequestBody.streamed(body, declared), cid, t, user, idemKey)
+          .whenComplete((x, e) -> inFlight.decrementAndGet());
+      return;
+    }
     readWhole(req, max, req::pause).onComplete(body -> {
       if (body.failed()) {
         inFlight.decrementAndGet();
@@ -379,21 +388,54 @@ public final class Gateway implements AutoCloseable {
         reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "malformed JSON body: " + malformed, -1, cid), false);
         return;
       }
-      forwardThroughPipeline(rt, r, req, body.result(), cid, t, user, idemKey).whenComplete((x, e) ->
-          inFlight.decrementAndGet());
+      forwardThroughPipeline(rt, r, req, RequestBody.whole(body.result()), cid, t, user, idemKey)
+          .whenComplete((x, e) -> inFlight.decrementAndGet());
     });
   }
 
+  /**
+   * Whether a request body goes to the upstream as it arrives instead of being read first: a body larger than
+   * {@code server.bufferBodyBytes} (or of unknown length) that nothing needs whole — no Idempotency-Key (its
+   * fingerprint hashes the body), not JSON (checked before the call). Its call is then not retried.
+   */
+  private static boolean streamsBody(Runtime rt, HttpServerRequest req, String idemKey, long declared) {
+    if (idemKey != null) {
+      return false;
+    }
+    // Unknown length: chunked on HTTP/1.1. (An HTTP/2 body without a length is read whole: at the headers, Vert.x
+    // cannot yet tell a request with a body from one without.)
+    boolean chunked = declared < 0 && req.getHeader("Transfer-Encoding") != null;
+    if (declared <= rt.config.server().bufferBodyBytes() && !chunked) {
+      return false;
+    }
+    String type = req.getHeader("Content-Type");
+    return type == null || !type.toLowerCase(java.util.Locale.ROOT).contains("json");
+  }
+
+  /** A request body: read whole, or a stream the upstream attempt pipes (once: such a call is not retried). */
+  private record RequestBody(Buffer whole, BoundedReadStream stream, long length) {
+    static RequestBody whole(Buffer b) {
+      return new RequestBody(b, null, b.length());
+    }
+
+    static RequestBody streamed(BoundedReadStream s, long length) {
+      return new RequestBody(null, s, length);
+    }
+  }
+
   private CompletableFuture<Void> forwardThroughPipeline(Runtime rt, RouteConfig r, HttpServerRequest req,
-      Buffer body, String cid, String tenant, String user, String idemKey) {
+      RequestBody body, String cid, String tenant, String user, String idemKey) {
     HttpServerResponse res = req.response();
     OperationKind kind = r.kind().resolve(req.method().name(), idemKey != null);
+    if (body.stream() != null && kind.retryable(false)) {
+      kind = OperationKind.WRITE; // a streamed body can be sent once: nothing retries it
+    }
     String query = req.query();
     String resource = query == null ? req.path() : req.path() + "?" + query;
     CallContext ctx = CallContext.builder()
         .tenant(tenant).user(user).upstream(r.upstream()).domain(r.domain()).operation(r.operation())
         .resource(resource).kind(kind).lane(r.lane().resolve(req.getHeader("X-Breakwater-Lane"))).cost(r.cost())
-        .idempotencyKey(idemKey).fingerprint(idemKey == null ? null : fingerprint(req, body))
+        .idempotencyKey(idemKey).fingerprint(idemKey == null ? null : fingerprint(req, body.whole()))
         .correlationId(cid).build();
     boolean credentialed = req.getHeader("Authorization") != null;
     Pipeline<UpstreamResponse> pipeline = credentialed && !r.cacheCredentialed()
@@ -410,11 +452,15 @@ public final class Gateway implements AutoCloseable {
           rateLimitHeaders(rt, r, ctx, res, error);
           if (error == null) {
             relay(req, result, cid);
+          } else if (body.stream() != null && body.stream().exceeded()) {
+            reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than "
+                + rt.config.server().maxBodyBytes() + " bytes", -1, cid), http1(req));
           } else {
             Throwable c = Classifier.unwrap(error);
             BreakwaterException b = c instanceof BreakwaterException ? (BreakwaterException) c
                 : new BreakwaterException(ErrorCode.UPSTREAM_ERROR, String.valueOf(c), null, cid, c);
-            reply(res, cid, Problem.of(b, cid), false);
+            // A refused streamed body was never read: close the connection rather than leave it half-read.
+            reply(res, cid, Problem.of(b, cid), body.stream() != null && http1(req));
           }
           return null;
         });
@@ -783,15 +829,15 @@ public final class Gateway implements AutoCloseable {
      * every other answer is read whole (error pages are small, and a retry or a problem+json replaces them), at most
      * {@code maxBody} bytes.
      */
-    CompletableFuture<UpstreamResponse> send(HttpMethod method, String resource, MultiMap headers, Buffer body,
+    CompletableFuture<UpstreamResponse> send(HttpMethod method, String resource, MultiMap headers, RequestBody body,
         boolean buffer, long maxBody) {
       CompletableFuture<UpstreamResponse> out = new CompletableFuture<>();
       attempt(0, method, resource, headers, body, buffer, maxBody, out);
       return out;
     }
 
-    private void attempt(int i, HttpMethod method, String resource, MultiMap headers, Buffer body, boolean buffer,
-        long maxBody, CompletableFuture<UpstreamResponse> out) {
+    private void attempt(int i, HttpMethod method, String resource, MultiMap headers, RequestBody body,
+        boolean buffer, long maxBody, CompletableFuture<UpstreamResponse> out) {
       URI base = endpoints.get(i);
       String basePath = base.getPath() == null || base.getPath().equals("/") ? "" : base.getPath();
       RequestOptions ro = new RequestOptions().setMethod(method).setURI(basePath + resource).setHeaders(headers);
@@ -802,7 +848,17 @@ public final class Gateway implements AutoCloseable {
                 req.reset(); // the attempt timed out: stop the upstream work instead of letting it run on
               }
             });
-            return req.send(body);
+            if (body.stream() == null) {
+              return req.send(body.whole());
+            }
+            if (body.length() >= 0) {
+              req.putHeader("Content-Length", Long.toString(body.length()));
+            } else {
+              req.setChunked(true);
+            }
+            // Not send(stream): that ends the request when the stream fails, and a cut body would look complete.
+            body.stream().pipe().endOnFailure(false).to(req).onFailure(e -> req.reset(0, e));
+            return req.response();
           })
           .compose(resp -> {
             int status = resp.statusCode();

@@ -27,15 +27,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(LeakDetection.class)
 class StreamingTest {
-  private static final int MAX_BODY = 64 * 1024;
+  private static final int MAX_BODY = 1024 * 1024;
+  private static final int BUFFER_BODY = 64 * 1024;
   private static final int BIG = 2 * 1024 * 1024;
 
   private final Vertx vertx = Vertx.vertx();
   private final CompletableFuture<Void> releaseRest = new CompletableFuture<>();
   private final CompletableFuture<Void> upstreamSawClose = new CompletableFuture<>();
+  private final CompletableFuture<Void> upstreamGotFirstBytes = new CompletableFuture<>();
   private HttpServer upstream;
   private Gateway gateway;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  // HTTP/1.1, so that a body of unknown length goes out chunked (the gateway reads an HTTP/2 one whole).
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
 
   @BeforeEach
   void start() throws Exception {
@@ -55,11 +59,23 @@ class StreamingTest {
           res.setChunked(true).write(chunk(0, 1024));
           releaseRest.thenRun(() -> vertx.runOnContext(v -> res.end(chunk(1024, 1024))));
         }
+        case "/upload" -> { // echoes what it received: length, framing and digest
+          MessageDigest d = sha();
+          long[] n = {0};
+          req.handler(b -> {
+            upstreamGotFirstBytes.complete(null);
+            n[0] += b.length();
+            d.update(b.getBytes());
+          });
+          req.endHandler(v -> res.putHeader("X-Received", Long.toString(n[0]))
+              .putHeader("X-Chunked", Boolean.toString(req.getHeader("Content-Length") == null))
+              .end(java.util.HexFormat.of().formatHex(d.digest())));
+        }
         default -> req.body().onSuccess(b -> res.end(chunk(0, BIG)));
       }
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     String yaml = String.join("\n",
-        "server: { port: 0, maxBodyBytes: " + MAX_BODY + ", drainTimeout: 1s }",
+        "server: { port: 0, maxBodyBytes: " + MAX_BODY + ", bufferBodyBytes: " + BUFFER_BODY + ", drainTimeout: 1s }",
         "admin: { port: 0, token: " + GatewayTestSupport.TOKEN + " }",
         "policies:",
         "  timeouts: { t: { attempt: 5s, deadline: 10s } }",
@@ -132,6 +148,79 @@ class StreamingTest {
     assertThat(r.body()).contains("\"code\":\"UPSTREAM_ERROR\"").contains("larger than " + MAX_BODY + " bytes");
   }
 
+  @Test
+  void anUploadAboveTheBufferBoundReachesTheUpstreamWhileTheCallerIsStillSending() throws Exception {
+    int size = 512 * 1024;
+    byte[] data = chunk(0, size).getBytes();
+    // The caller sends the first 128 KiB, then waits until the upstream has bytes: a gateway that read the body
+    // whole first would never let that happen, and the wait would time out.
+    InputStream paced = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(data, 0, 128 * 1024),
+        new InputStream() {
+          private final java.io.ByteArrayInputStream rest = new java.io.ByteArrayInputStream(data, 128 * 1024,
+              size - 128 * 1024);
+
+          @Override
+          public int read() throws java.io.IOException {
+            awaitFirstBytes();
+            return rest.read();
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws java.io.IOException {
+            awaitFirstBytes();
+            return rest.read(b, off, len);
+          }
+
+          private void awaitFirstBytes() throws java.io.IOException {
+            try {
+              upstreamGotFirstBytes.get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+              throw new java.io.IOException("the upstream saw nothing while the caller was sending", e);
+            }
+          }
+        });
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/upload")).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/octet-stream")
+        .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> paced), size))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("X-Received")).contains(Integer.toString(size));
+    assertThat(r.headers().firstValue("X-Chunked")).contains("false"); // the caller's length went along
+    assertThat(r.body()).isEqualTo(sha256(data));
+  }
+
+  @Test
+  void aSmallUploadIsReadWholeAndAChunkedOneStreams() throws Exception {
+    byte[] small = chunk(0, 1000).getBytes();
+    HttpResponse<String> whole = http.send(HttpRequest.newBuilder(uri("/upload")).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(small))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(whole.headers().firstValue("X-Received")).contains("1000");
+    assertThat(whole.body()).isEqualTo(sha256(small));
+    byte[] unknown = chunk(0, 300 * 1024).getBytes();
+    HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(uri("/upload")).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/octet-stream")
+        .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(unknown)))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(chunked.statusCode()).isEqualTo(200);
+    assertThat(chunked.headers().firstValue("X-Chunked")).contains("true");
+    assertThat(chunked.headers().firstValue("X-Received")).contains(Integer.toString(unknown.length));
+    assertThat(chunked.body()).isEqualTo(sha256(unknown));
+  }
+
+  @Test
+  void aStreamedUploadPastTheBodyLimitIsCutAndAnswered413() throws Exception {
+    byte[] tooBig = chunk(0, MAX_BODY + 256 * 1024).getBytes();
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/upload")).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/octet-stream")
+        .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(tooBig)))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(r.body()).contains("\"code\":\"INVALID_REQUEST\"").contains("larger than " + MAX_BODY + " bytes");
+    HttpResponse<byte[]> next = http.send(get("/big-length"), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(next.statusCode()).isEqualTo(200);
+  }
+
   private HttpRequest get(String path) {
     return HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).GET().build();
   }
@@ -149,7 +238,15 @@ class StreamingTest {
     return Buffer.buffer(b);
   }
 
-  private static String sha256(byte[] b) throws Exception {
-    return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+  private static String sha256(byte[] b) {
+    return java.util.HexFormat.of().formatHex(sha().digest(b));
+  }
+
+  private static MessageDigest sha() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

@@ -206,8 +206,12 @@ public final class ConfigLoader {
       int port = m.integer("port", d.port(), 0, 65535);
       int maxHeaderBytes = m.integer("maxHeaderBytes", d.maxHeaderBytes(), 1024, Integer.MAX_VALUE);
       long maxBodyBytes = m.longValue("maxBodyBytes", d.maxBodyBytes(), 0, Long.MAX_VALUE);
+      long bufferBodyBytes = m.longValue("bufferBodyBytes", Math.min(d.bufferBodyBytes(), maxBodyBytes), 0,
+          Long.MAX_VALUE);
       Duration drain = notNegative(m, "drainTimeout", m.duration("drainTimeout", d.drainTimeout()));
-      return m.failed() ? null : new ServerConfig(host, port, maxHeaderBytes, maxBodyBytes, drain);
+      // Above maxBodyBytes nothing is read at all (413), so a larger buffer bound would only mislead.
+      return m.failed() ? null : new ServerConfig(host, port, maxHeaderBytes, maxBodyBytes,
+          Math.min(bufferBodyBytes, maxBodyBytes), drain);
     }
 
     AdminConfig admin(Mapping root, Mapping m, ServerConfig server) {

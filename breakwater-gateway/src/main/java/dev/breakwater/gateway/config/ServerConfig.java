@@ -9,10 +9,13 @@ import java.util.Objects;
  * @param host           the address to bind (default {@code 127.0.0.1})
  * @param port           the port, 0..65535 (0 picks a free port, for tests; default 8080)
  * @param maxHeaderBytes the largest request header block; larger ones are answered 431 (default 16 KiB)
- * @param maxBodyBytes   the largest request body; larger ones are answered 413 (default 10 MiB)
+ * @param maxBodyBytes   the largest request body (413 beyond), and the largest answer read whole (default 10 MiB)
+ * @param bufferBodyBytes request bodies up to this size are read whole before the call; larger ones that nothing
+ *                       needs whole stream to the upstream, in a call that is not retried (default 1 MiB)
  * @param drainTimeout   how long a graceful shutdown waits for calls in flight (default 10 s)
  */
-public record ServerConfig(String host, int port, int maxHeaderBytes, long maxBodyBytes, Duration drainTimeout) {
+public record ServerConfig(String host, int port, int maxHeaderBytes, long maxBodyBytes, long bufferBodyBytes,
+    Duration drainTimeout) {
 
   /** Requires every field. */
   public ServerConfig {
@@ -20,8 +23,8 @@ public record ServerConfig(String host, int port, int maxHeaderBytes, long maxBo
     Objects.requireNonNull(drainTimeout, "drainTimeout");
   }
 
-  /** The defaults: {@code 127.0.0.1:8080}, 16 KiB of headers, 10 MiB of body, 10 s to drain. */
+  /** The defaults: {@code 127.0.0.1:8080}, 16 KiB of headers, 10 MiB of body (1 MiB read whole), 10 s to drain. */
   public static ServerConfig defaults() {
-    return new ServerConfig("127.0.0.1", 8080, 16 * 1024, 10L * 1024 * 1024, Duration.ofSeconds(10));
+    return new ServerConfig("127.0.0.1", 8080, 16 * 1024, 10L * 1024 * 1024, 1024L * 1024, Duration.ofSeconds(10));
   }
 }

@@ -45,7 +45,7 @@ sealed interface Shape {
     return new Obj(Collections.unmodifiableMap(m));
   }
 
-  Obj SERVER = obj("host", "port", "maxHeaderBytes", "maxBodyBytes", "drainTimeout");
+  Obj SERVER = obj("host", "port", "maxHeaderBytes", "maxBodyBytes", "bufferBodyBytes", "drainTimeout");
   Obj ADMIN = obj("host", "port", "token");
   Obj REDIS = obj("uri", "cluster", "nodes", "keyPrefix", "commandTimeout", "openDuration", "failuresToOpen",
       "idempotencyReplicas", "replicaWait", "heartbeat", "maxCacheValueBytes", "leaseTokens", "leaseTtl");

@@ -325,7 +325,7 @@ class ConfigLoaderTest {
   void unknownKeyWithSuggestion() {
     assertThat(problems(BASE.replace("  port: 8080", "  prot: 8080")))
         .containsExactly("gateway.yaml:2: server.prot: unknown key (expected: one of [host, port, maxHeaderBytes,"
-            + " maxBodyBytes, drainTimeout]; did you mean \"port\"?)");
+            + " maxBodyBytes, bufferBodyBytes, drainTimeout]; did you mean \"port\"?)");
     assertThat(problems(BASE + "extra: 1\n"))
         .containsExactly("gateway.yaml:30: extra: unknown key (expected: one of [server, admin, state, identity,"
             + " policies, upstreams, routes])");
@@ -348,7 +348,7 @@ class ConfigLoaderTest {
             + " PATCH, DELETE, OPTIONS]; did you mean \"GET\"?)");
     assertThat(problems(BASE.replace("server:\n  port: 8080\n", "server: [8080]\n")))
         .containsExactly("gateway.yaml:1: server: a list (expected: a mapping with keys [host, port, maxHeaderBytes,"
-            + " maxBodyBytes, drainTimeout])");
+            + " maxBodyBytes, bufferBodyBytes, drainTimeout])");
     assertThat(problems(BASE + "state: { backend: redis, redis: { uri: redis://x, cluster: yes } }\n"))
         .containsExactly("gateway.yaml:30: state.redis.cluster: \"yes\" (expected: true or false)");
     assertThat(problems("- just\n- a list\n"))
@@ -520,7 +520,7 @@ class ConfigLoaderTest {
         "upstreams.graph.retry", "routes[0].rateLimits[0]");
     assertThat(e.getMessage().lines()).hasSize(5);
     assertThat(e.getMessage().lines().findFirst()).contains("gateway.yaml:2: server.prot: unknown key (expected:"
-        + " one of [host, port, maxHeaderBytes, maxBodyBytes, drainTimeout]; did you mean \"port\"?)");
+        + " one of [host, port, maxHeaderBytes, maxBodyBytes, bufferBodyBytes, drainTimeout]; did you mean \"port\"?)");
   }
 
   @Test
