@@ -13,6 +13,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 ROOT=$(pwd)
 
 FORKS=${BENCH_FORKS:-1}
@@ -53,15 +55,9 @@ echo "== retry amplification (virtual time)"
 
 echo "== machine"
 {
-  echo "nproc: $(nproc)"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
-  echo "kernel: $(uname -sr)"
+  machine_info breakwater-core breakwater-bench
   echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)"
-  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "core: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$( [[ -n "$(git status --porcelain -- breakwater-core 2>/dev/null)" ]] && echo ' + uncommitted changes in breakwater-core' || true)"
   echo "jmh: -f $FORKS -wi $WI -w $WT -i $IT -r $RT -prof gc"
-  echo "java -version:"
-  "$JAVA" -version 2>&1 | sed 's/^/  /'
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt"
 

@@ -30,6 +30,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 JAVA=${JAVA:-java}
 MVN=${MVN:-./mvnw}
@@ -185,20 +187,11 @@ children_cpu_file() {
 # Machine
 
 {
-  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "nproc: $NCPU"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
-  echo "memory: $(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
-  echo "kernel: $(uname -sr)"
-  echo "load average at start (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(
-    [[ -n "$(git status --porcelain -- 'breakwater-*' pom.xml 2>/dev/null)" ]] && echo ' + uncommitted source changes' || true)"
+  machine_info 'breakwater-*' pom.xml
   echo "jar: $JAR, built $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S UTC')${JAR_STALE:+ (older than some sources)}"
   echo "wrk: $(wrk -v 2>&1 | head -n1 | sed 's/ Copyright.*//' || true)"
   echo "haproxy: $(haproxy -v 2>&1 | head -n1 || true)"
   echo "nginx: $(nginx -v 2>&1 | head -n1 || true)"
-  echo "java -version:"
-  "$JAVA" -version 2>&1 | sed 's/^/  /'
   echo "gateway JVM flags: $GW_JAVA_OPTS"
   echo "simulator JVM flags: $SIM_JAVA_OPTS"
 } > "$RAW/machine.txt"

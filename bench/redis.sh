@@ -22,6 +22,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 JAVA=${JAVA:-java}
 MVN=${MVN:-./mvnw}
@@ -159,16 +161,9 @@ fi
 
 echo "== machine"
 {
-  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "nproc: $(nproc)"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
-  echo "kernel: $(uname -sr)"
-  echo "load average at start (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$( [[ -n "$(git status --porcelain -- breakwater-redis breakwater-core 2>/dev/null)" ]] && echo ' + uncommitted changes in breakwater-redis/breakwater-core' || true)"
+  machine_info breakwater-redis breakwater-core
   echo "redis-server --version: $(redis-server --version)"
   echo "redis-benchmark --version: $(redis-benchmark --version 2>/dev/null || echo unknown)"
-  echo "java -version:"
-  "$JAVA" -version 2>&1 | sed 's/^/  /'
 } > "$RAW/machine.txt"
 cat "$RAW/machine.txt"
 

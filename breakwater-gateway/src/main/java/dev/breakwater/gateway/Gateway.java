@@ -77,6 +77,7 @@ public final class Gateway implements AutoCloseable {
   static final String REPLAYED_HEADER = "Idempotent-Replayed";
   private static final int MAX_IDEMPOTENCY_KEY = 255;
   private static final EventLoopTime TIME = EventLoopTime.create();
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final Vertx vertx;
   private final boolean ownsVertx;
@@ -252,7 +253,11 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  /** Stops accepting, lets calls in flight finish up to the drain timeout, then closes everything. */
+  /**
+   * Drains, then closes everything: new requests are answered 503 {@code MAINTENANCE} (and {@code /health/ready} says
+   * so) while the calls in flight finish, for up to the drain timeout; then the listeners close. They close last
+   * because closing a Vert.x server also closes its open connections, and with them the calls still on them.
+   */
   @Override
   public void close() {
     draining = true;
@@ -261,18 +266,18 @@ public final class Gateway implements AutoCloseable {
     }
     long deadline = System.nanoTime() + runtime.get().config.server().drainTimeout().toNanos();
     try {
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      if (inFlight.get() > 0) {
+        LOG.warn("drain timeout passed with {} calls in flight; closing anyway", inFlight.get());
+      }
       List<HttpServer> all;
       synchronized (servers) {
         all = List.copyOf(servers);
       }
       for (HttpServer s : all) {
         s.close().toCompletionStage().toCompletableFuture().join();
-      }
-      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      if (inFlight.get() > 0) {
-        LOG.warn("drain timeout passed with {} calls in flight; closing anyway", inFlight.get());
       }
       adminServer.close().toCompletionStage().toCompletableFuture().join();
     } catch (InterruptedException e) {
@@ -451,7 +456,7 @@ public final class Gateway implements AutoCloseable {
         .handle((result, error) -> {
           rateLimitHeaders(rt, r, ctx, res, error);
           if (error == null) {
-            relay(req, result, cid);
+            return relay(req, result, cid);
           } else if (body.stream() != null && body.stream().exceeded()) {
             reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than "
                 + rt.config.server().maxBodyBytes() + " bytes", -1, cid), http1(req));
@@ -462,8 +467,9 @@ public final class Gateway implements AutoCloseable {
             // A refused streamed body was never read: close the connection rather than leave it half-read.
             reply(res, cid, Problem.of(b, cid), body.stream() != null && http1(req));
           }
-          return null;
-        });
+          return DONE;
+        })
+        .thenCompose(written -> written);
   }
 
   /**
@@ -570,13 +576,14 @@ public final class Gateway implements AutoCloseable {
     return new String(out);
   }
 
-  private void relay(HttpServerRequest req, CallResult<UpstreamResponse> result, String cid) {
+  /** Writes the upstream's answer; the future completes once it is all written (a stream may take a while). */
+  private CompletableFuture<Void> relay(HttpServerRequest req, CallResult<UpstreamResponse> result, String cid) {
     HttpServerResponse res = req.response();
     if (res.ended() || res.closed()) {
       if (result.value().streamed()) {
         result.value().stream().request().reset(); // nobody to stream to: free the upstream connection
       }
-      return;
+      return DONE;
     }
     UpstreamResponse up = result.value();
     res.setStatusCode(up.status());
@@ -595,7 +602,7 @@ public final class Gateway implements AutoCloseable {
     }
     if (!up.streamed()) {
       res.end(up.body());
-      return;
+      return DONE;
     }
     String length = up.header("Content-Length");
     if (length != null) {
@@ -611,12 +618,17 @@ public final class Gateway implements AutoCloseable {
         up.stream().request().reset();
       }
     });
-    up.stream().pipe().endOnFailure(false).to(res).onFailure(e -> {
-      if (!res.closed()) {
-        res.reset(); // resetting a response whose connection is already gone makes Netty release a buffer twice
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    up.stream().pipe().endOnFailure(false).to(res).onComplete(ar -> {
+      if (ar.failed()) {
+        if (!res.closed()) {
+          res.reset(); // resetting a response whose connection is already gone makes Netty release a buffer twice
+        }
+        up.stream().request().reset();
       }
-      up.stream().request().reset();
+      written.complete(null);
     });
+    return written;
   }
 
   /** Whether a response may ask to close the connection: HTTP/2 forbids the Connection header. */

@@ -32,6 +32,9 @@ public final class Problem {
    */
   public static Rendered render(ErrorCode code, int status, String detail, long retryAfterSeconds,
       String correlationId) {
+    // 429 and 503 always tell the client when to come back (RFC 9110 allows Retry-After on both), in the header and
+    // in the body alike.
+    long ra = retryAfterSeconds >= 0 ? retryAfterSeconds : (status == 429 || status == 503) ? 1 : -1;
     StringBuilder sb = new StringBuilder(256).append('{');
     field(sb, "type", "https://breakwater.dev/errors/" + code.name().toLowerCase(Locale.ROOT).replace('_', '-'));
     sb.append(',');
@@ -40,14 +43,12 @@ public final class Problem {
     field(sb, "detail", detail == null ? title(code) : detail);
     sb.append(',');
     field(sb, "code", code.name());
-    if (retryAfterSeconds >= 0) {
-      sb.append(",\"retry_after_seconds\":").append(retryAfterSeconds);
+    if (ra >= 0) {
+      sb.append(",\"retry_after_seconds\":").append(ra);
     }
     sb.append(',');
     field(sb, "correlation_id", correlationId);
     sb.append('}');
-    // 429 and 503 always tell the client when to come back (RFC 9110 allows Retry-After on both).
-    long ra = retryAfterSeconds >= 0 ? retryAfterSeconds : (status == 429 || status == 503) ? 1 : -1;
     return new Rendered(status, sb.toString(), ra);
   }
 

@@ -54,10 +54,26 @@ public final class RedisGuard {
    * {@code local} must not throw.
    */
   public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> redis, Supplier<T> local) {
+    CompletableFuture<? extends T> f = guarded(redis, "");
+    return f == null ? CompletableFuture.completedFuture(degraded(local))
+        : f.handle((v, e) -> e == null ? v : degraded(local));
+  }
+
+  /** Runs a Redis command whose answer nobody waits for (publish, replication of a local decision). */
+  public void fireAndForget(Supplier<CompletableFuture<?>> redis, String what) {
+    guarded(redis, what + ": ");
+  }
+
+  /**
+   * The command, bounded in time and recorded by the breaker; null when the breaker refuses it (Redis is known to be
+   * down). A failure is named, prefixed by {@code what}, for the health detail.
+   */
+  private <T> CompletableFuture<? extends T> guarded(Supplier<? extends CompletableFuture<? extends T>> redis,
+      String what) {
     if (!breaker.tryAcquirePermission()) {
-      return CompletableFuture.completedFuture(degraded(local));
+      return null;
     }
-    CompletableFuture<T> f;
+    CompletableFuture<? extends T> f;
     try {
       // Bounded here as well as by Lettuce's command timeout: a command queued behind a connection that is still
       // being established is not covered by the latter.
@@ -65,33 +81,11 @@ public final class RedisGuard {
     } catch (Throwable t) {
       f = CompletableFuture.failedFuture(t);
     }
-    return f.handle((v, e) -> {
-      if (e == null) {
-        breaker.onSuccess(0);
-        return v;
-      }
-      lastFailure = String.valueOf(e.getCause() != null ? e.getCause() : e);
-      breaker.onFailure(0);
-      return degraded(local);
-    });
-  }
-
-  /** Runs a Redis command whose answer nobody waits for (publish, replication of a local decision). */
-  public void fireAndForget(Supplier<CompletableFuture<?>> redis, String what) {
-    if (!breaker.tryAcquirePermission()) {
-      return;
-    }
-    CompletableFuture<?> f;
-    try {
-      f = redis.get().orTimeout(boundMillis, TimeUnit.MILLISECONDS);
-    } catch (Throwable t) {
-      f = CompletableFuture.failedFuture(t);
-    }
-    f.whenComplete((v, e) -> {
+    return f.whenComplete((v, e) -> {
       if (e == null) {
         breaker.onSuccess(0);
       } else {
-        lastFailure = what + ": " + (e.getCause() != null ? e.getCause() : e);
+        lastFailure = what + (e.getCause() != null ? e.getCause() : e);
         breaker.onFailure(0);
       }
     });
