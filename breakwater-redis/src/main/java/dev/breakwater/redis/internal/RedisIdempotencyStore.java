@@ -6,10 +6,12 @@ import dev.breakwater.redis.RedisStateConfig;
 import dev.breakwater.redis.ValueCodec;
 import dev.breakwater.spi.IdempotencyStore;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Idempotency records in Redis. A record is one string: {@code I} or {@code D} (in flight, done), the SHA-256 of the
- * request fingerprint, and for a done record the encoded value. Reserving is one script (create with the lease as
- * its expiry, or report replay / conflict / mismatch); completing overwrites the record with the value and the ttl,
+ * request fingerprint, and for a done record the encoded value. Reserving is one {@code SET NX PX GET} (create
+ * with the lease as its expiry, or read the record that is there: replay / conflict / mismatch; a script on servers
+ * before Redis 7.0); completing overwrites the record with the value and the ttl,
  * then (when configured) waits for replicas with WAIT so a failover that Redis survives does not lose it; releasing
  * deletes the record only if it is still this request's reservation.
  *
@@ -41,6 +44,8 @@ public final class RedisIdempotencyStore<V> implements IdempotencyStore<V> {
   private final InMemoryIdempotencyStore<V> local;
   private final ValueCodec<V> codec;
   private final RedisStateConfig config;
+  // SET NX PX GET (Redis 7.0+) reserves in one plain command; an older server makes this false on its first refusal.
+  private volatile boolean setNxGet = true;
 
   /** Creates the store. */
   public RedisIdempotencyStore(RedisConnector redis, RedisGuard guard, InMemoryIdempotencyStore<V> local,
@@ -70,8 +75,39 @@ public final class RedisIdempotencyStore<V> implements IdempotencyStore<V> {
   @Override
   public CompletionStage<Reservation<V>> reserveAsync(String key, String fingerprint, Duration lease) {
     byte[] fp = hash(fingerprint);
-    return guard.call(() -> redis.<List<Object>>eval(RESERVE, ScriptOutputType.MULTI, new String[] {redisKey(key)},
-        fp, Long.toString(Math.max(1, lease.toMillis())).getBytes(StandardCharsets.US_ASCII)).thenApply(r -> {
+    long leaseMillis = Math.max(1, lease.toMillis());
+    String k = redisKey(key);
+    if (!setNxGet) {
+      return guard.call(() -> reserveByScript(k, fp, leaseMillis), () -> local.reserve(key, fingerprint, lease));
+    }
+    byte[] record = new byte[1 + fp.length];
+    record[0] = 'I';
+    System.arraycopy(fp, 0, record, 1, fp.length);
+    return guard.call(() -> redis.commands().setGet(k, record, SetArgs.Builder.nx().px(leaseMillis))
+        .toCompletableFuture()
+        .<CompletableFuture<Reservation<V>>>handle((old, e) -> {
+          if (e == null) {
+            return CompletableFuture.completedFuture(fromRecord(old, fp));
+          }
+          if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("syntax")) {
+            // A server before Redis 7.0 takes NX and GET only apart: the script does the same in one round trip.
+            LOG.info("redis rejects SET NX GET ({}); reserving idempotency keys by script", e.getMessage());
+            setNxGet = false;
+            return reserveByScript(k, fp, leaseMillis);
+          }
+          return CompletableFuture.failedFuture(e);
+        }).thenCompose(f -> f), () -> local.reserve(key, fingerprint, lease));
+  }
+
+  /** Reserves by script from now on, as with a server older than Redis 7.0 (for tests of that path). */
+  void reserveByScriptOnly() {
+    setNxGet = false;
+  }
+
+  /** Reserve as one script: the same decision as {@code SET NX PX GET}, for servers older than Redis 7.0. */
+  private CompletableFuture<Reservation<V>> reserveByScript(String k, byte[] fp, long leaseMillis) {
+    return redis.<List<Object>>eval(RESERVE, ScriptOutputType.MULTI, new String[] {k}, fp,
+        Long.toString(leaseMillis).getBytes(StandardCharsets.US_ASCII)).thenApply(r -> {
           switch ((int) (long) (Long) r.get(0)) {
             case 0:
               return Reservation.<V>reserved();
@@ -82,7 +118,21 @@ public final class RedisIdempotencyStore<V> implements IdempotencyStore<V> {
             default:
               return Reservation.<V>mismatch();
           }
-        }), () -> local.reserve(key, fingerprint, lease));
+        });
+  }
+
+  /** What a record found in place of a new reservation means: none (reserved), in flight, done, or another's. */
+  private Reservation<V> fromRecord(byte[] old, byte[] fp) {
+    if (old == null) {
+      return Reservation.reserved();
+    }
+    if (old.length < 1 + fp.length || !Arrays.equals(old, 1, 1 + fp.length, fp, 0, fp.length)) {
+      return Reservation.mismatch();
+    }
+    if (old[0] == 'I') {
+      return Reservation.conflict();
+    }
+    return Reservation.replay(codec.decode(Arrays.copyOfRange(old, 1 + fp.length, old.length)));
   }
 
   @Override
@@ -134,13 +184,17 @@ public final class RedisIdempotencyStore<V> implements IdempotencyStore<V> {
     return redis.prefix() + ":idem:" + Keys.tag(Keys.tenantOf(engineKey)) + engineKey;
   }
 
-  private static byte[] hash(String fingerprint) {
+  // One digest per thread: MessageDigest.getInstance looks up the provider on every call.
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(String.valueOf(fingerprint)
-          .getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d).getBytes(StandardCharsets.US_ASCII);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  });
+
+  private static byte[] hash(String fingerprint) {
+    byte[] d = SHA256.get().digest(String.valueOf(fingerprint).getBytes(StandardCharsets.UTF_8));
+    return HexFormat.of().formatHex(d).getBytes(StandardCharsets.US_ASCII);
   }
 }
