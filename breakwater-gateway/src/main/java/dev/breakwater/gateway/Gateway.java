@@ -819,13 +819,19 @@ public final class Gateway implements AutoCloseable {
       HttpClient[] out = new HttpClient[endpoints.size()];
       for (int i = 0; i < out.length; i++) {
         URI e = endpoints.get(i);
-        out[i] = vertx.createHttpClient(new HttpClientOptions()
+        HttpClientOptions options = new HttpClientOptions()
             .setDefaultHost(e.getHost())
             .setDefaultPort(e.getPort() > 0 ? e.getPort() : "https".equals(e.getScheme()) ? 443 : 80)
             .setSsl("https".equals(e.getScheme()))
             .setKeepAlive(true)
             .setTcpNoDelay(true)
-            .setConnectTimeout(2000), new PoolOptions().setHttp1MaxSize(perLoop));
+            .setConnectTimeout(2000);
+        if (config.protocol() != UpstreamConfig.Protocol.HTTP1) {
+          // h2c with prior knowledge (no Upgrade round trip), h2 through ALPN; many streams share a connection.
+          options.setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+              .setUseAlpn(config.protocol() == UpstreamConfig.Protocol.H2);
+        }
+        out[i] = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(perLoop).setHttp2MaxSize(perLoop));
         all.add(out[i]);
       }
       return out;

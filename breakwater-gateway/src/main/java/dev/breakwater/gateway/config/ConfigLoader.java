@@ -721,8 +721,20 @@ public final class ConfigLoader {
       boolean perTenant = m.bool("breakerPerTenant", false);
       boolean gate = m.bool("throttleGate", true);
       int maxConnections = m.integer("maxConnections", 64, 1, Integer.MAX_VALUE);
+      UpstreamConfig.Protocol protocol = m.choice("protocol", Map.of("http1", UpstreamConfig.Protocol.HTTP1,
+          "h2c", UpstreamConfig.Protocol.H2C, "h2", UpstreamConfig.Protocol.H2), UpstreamConfig.Protocol.HTTP1);
+      if (protocol != null && protocol != UpstreamConfig.Protocol.HTTP1) {
+        String scheme = protocol == UpstreamConfig.Protocol.H2 ? "https" : "http";
+        for (URI u : endpoints) {
+          if (!scheme.equals(u.getScheme())) {
+            m.problem("protocol", scheme + ":// endpoints only (h2c is HTTP/2 over http://, h2 over https://),"
+                + " not " + u);
+            break;
+          }
+        }
+      }
       return m.failed() ? null : new UpstreamConfig(name, endpoints, timeout, retry, breaker, perTenant, gate,
-          maxConnections);
+          maxConnections, protocol);
     }
 
     /** A reference to a named policy of {@code kind}, or null when absent; a wrong name is reported. */
