@@ -826,6 +826,9 @@ public final class Gateway implements AutoCloseable {
             .setKeepAlive(true)
             .setTcpNoDelay(true)
             .setConnectTimeout(2000);
+        if (config.caFile() != null) {
+          options.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(config.caFile()));
+        }
         if (config.protocol() != UpstreamConfig.Protocol.HTTP1) {
           // h2c with prior knowledge (no Upgrade round trip), h2 through ALPN; many streams share a connection.
           options.setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)

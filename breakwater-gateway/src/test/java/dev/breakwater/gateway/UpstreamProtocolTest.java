@@ -83,6 +83,46 @@ class UpstreamProtocolTest {
   }
 
   @Test
+  void withH2TheGatewayNegotiatesHttp2OverTlsWithAnUpstreamItsCaFileTrusts(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    // A key pair for "localhost" from the JDK's own keytool, and its certificate as PEM for the gateway to trust.
+    String keytool = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    java.nio.file.Path store = dir.resolve("upstream.p12");
+    java.nio.file.Path pem = dir.resolve("upstream-ca.pem");
+    run(keytool, "-genkeypair", "-alias", "upstream", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
+        "CN=localhost", "-ext", "SAN=dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
+        store.toString(), "-storepass", "changeit", "-keypass", "changeit");
+    run(keytool, "-exportcert", "-rfc", "-alias", "upstream", "-keystore", store.toString(), "-storepass", "changeit",
+        "-file", pem.toString());
+    HttpServer tls = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSsl(true).setUseAlpn(true)
+            .setKeyCertOptions(new io.vertx.core.net.PfxOptions().setPath(store.toString()).setPassword("changeit")))
+        .requestHandler(req -> req.response().putHeader("X-Version", req.version().name()).end("tls"))
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Gateway g = Gateway.start(ConfigLoader.parse(String.join("\n",
+        "server: { port: 0, drainTimeout: 1s }",
+        "admin: { port: 0, token: " + GatewayTestSupport.TOKEN + " }",
+        "upstreams:",
+        "  secure: { endpoints: [ 'https://localhost:" + tls.actualPort() + "' ], protocol: h2, caFile: '" + pem
+            + "' }",
+        "routes:",
+        "  - { name: secure, path: /, upstream: secure, operation: secure, tenantRequired: false }"), "tls.yaml"));
+    try {
+      HttpResponse<String> r = call(g, HttpRequest.newBuilder().GET());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("X-Version")).contains("HTTP_2");
+      assertThat(r.body()).isEqualTo("tls");
+    } finally {
+      g.close();
+    }
+  }
+
+  private static void run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
+  }
+
+  @Test
   void aProtocolThatDoesNotFitTheEndpointsSchemeIsRefusedWithItsLine() {
     assertThatThrownBy(() -> ConfigLoader.parse(String.join("\n",
         "upstreams:",
@@ -97,5 +137,12 @@ class UpstreamProtocolTest {
         "routes:",
         "  - { name: r, path: /, upstream: graph, operation: r }"), "bad.yaml"))
         .isInstanceOf(ConfigProblems.class).hasMessageContaining("upstreams.graph.protocol: \"http2\"");
+    assertThatThrownBy(() -> ConfigLoader.parse(String.join("\n",
+        "upstreams:",
+        "  graph: { endpoints: [ 'https://graph.example' ], caFile: /no/such/ca.pem }",
+        "routes:",
+        "  - { name: r, path: /, upstream: graph, operation: r }"), "bad.yaml"))
+        .isInstanceOf(ConfigProblems.class)
+        .hasMessageContaining("bad.yaml:2: upstreams.graph.caFile: \"/no/such/ca.pem\" (expected: a readable PEM file");
   }
 }

@@ -733,8 +733,12 @@ public final class ConfigLoader {
           }
         }
       }
+      String caFile = m.string("caFile", null);
+      if (caFile != null && !java.nio.file.Files.isReadable(Path.of(caFile))) {
+        m.problem("caFile", "a readable PEM file of CA certificates; no such file from " + Path.of("").toAbsolutePath());
+      }
       return m.failed() ? null : new UpstreamConfig(name, endpoints, timeout, retry, breaker, perTenant, gate,
-          maxConnections, protocol);
+          maxConnections, protocol, caFile);
     }
 
     /** A reference to a named policy of {@code kind}, or null when absent; a wrong name is reported. */

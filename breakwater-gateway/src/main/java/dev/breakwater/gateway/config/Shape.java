@@ -72,7 +72,7 @@ sealed interface Shape {
       "caches", new MapOf(CACHE));
 
   Obj UPSTREAM = obj("endpoints", "timeout", "retry", "circuitBreaker", "breakerPerTenant", "throttleGate",
-      "maxConnections", "protocol");
+      "maxConnections", "protocol", "caFile");
   Obj ROUTE = obj("name", "path", "pattern", "methods", "upstream", "operation", "domain", "kind", "lane", "cost",
       "bulkhead", "writeBulkhead", "rateLimits", "idempotency", "cache", "cacheShared", "cacheCredentialed",
       "tenantRequired", "defaultTenant");

@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param maxConnections   the connection pool size per endpoint (default 64; with HTTP/2, connections that each
  *                         carry many concurrent streams)
  * @param protocol         how the gateway talks to the endpoints (default HTTP/1.1)
+ * @param caFile           a PEM file of the certificate authorities https endpoints are trusted by, or null for the
+ *                         JDK's default trust store
  */
 public record UpstreamConfig(String name, List<URI> endpoints, String timeout, String retry, String circuitBreaker,
-    boolean breakerPerTenant, boolean throttleGate, int maxConnections, Protocol protocol) {
+    boolean breakerPerTenant, boolean throttleGate, int maxConnections, Protocol protocol, String caFile) {
 
   /** The HTTP version towards an upstream. */
   public enum Protocol {
