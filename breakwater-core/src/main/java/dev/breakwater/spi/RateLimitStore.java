@@ -38,6 +38,14 @@ public interface RateLimitStore {
     return null;
   }
 
+  /**
+   * What is left of a bucket, read from where the state lives (a remote store pays a round trip), without taking
+   * from it; for operators' listings. In-memory stores answer what {@link #peek} does.
+   */
+  default CompletionStage<RateLimitQuota> inspect(RateLimitConfig limit, String key) {
+    return CompletableFuture.completedFuture(peek(limit, key));
+  }
+
   /** The asynchronous form of {@link #tryAcquireAll}; stores with remote state override it. */
   default CompletionStage<RateLimitDecision> tryAcquireAllAsync(List<RateLimitConfig> limits, List<String> keys,
       int cost) {

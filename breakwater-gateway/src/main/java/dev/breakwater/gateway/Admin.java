@@ -1,5 +1,6 @@
 package dev.breakwater.gateway;
 
+import dev.breakwater.CallContext;
 import dev.breakwater.Degradation;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.circuit.CircuitBreaker;
@@ -9,16 +10,20 @@ import dev.breakwater.gateway.http.JsonText;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.internal.Ids;
 import dev.breakwater.ratelimit.RateLimitConfig;
-import dev.breakwater.ratelimit.RateLimitQuota;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The admin listener: health and metrics without a token (probes and scrapers), every control behind
@@ -138,49 +143,48 @@ final class Admin {
 
   /**
    * Every rate limit the routes apply, with its terms and routes; given a tenant (and user), what each of its buckets
-   * has left. A Redis store reports what this instance's last decision on a bucket saw (null when none is recent).
+   * has left, read from the state store (with Redis, the fleet's bucket; null where the store could not tell).
    */
   private void limits(HttpServerResponse res, String tenant, String user) {
     GatewayConfig config = gateway.config();
-    Map<String, java.util.List<RouteConfig>> routesOf = new java.util.LinkedHashMap<>();
+    Map<String, List<RouteConfig>> routesOf = new LinkedHashMap<>();
     for (RouteConfig r : config.routes()) {
       for (String name : r.rateLimits()) {
-        routesOf.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(r);
+        routesOf.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
       }
     }
-    StringBuilder sb = new StringBuilder("{\"limits\":[");
-    boolean first = true;
-    for (Map.Entry<String, java.util.List<RouteConfig>> e : routesOf.entrySet()) {
+    List<CompletableFuture<String>> entries = new ArrayList<>();
+    for (Map.Entry<String, List<RouteConfig>> e : routesOf.entrySet()) {
       RateLimitConfig l = config.policies().rateLimit(e.getKey());
-      sb.append(first ? "" : ",").append("{\"name\":").append(JsonText.quote(l.name()))
+      StringBuilder head = new StringBuilder("{\"name\":").append(JsonText.quote(l.name()))
           .append(",\"scope\":\"").append(l.scope().name().toLowerCase(Locale.ROOT)).append('"')
           .append(",\"permits\":").append(l.permits()).append(",\"period_ms\":").append(l.period().toMillis())
           .append(",\"burst\":").append(l.burst()).append(",\"routes\":[");
-      java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+      Set<String> keys = new LinkedHashSet<>();
       for (int i = 0; i < e.getValue().size(); i++) {
         RouteConfig r = e.getValue().get(i);
-        sb.append(i == 0 ? "" : ",").append(JsonText.quote(r.name()));
+        head.append(i == 0 ? "" : ",").append(JsonText.quote(r.name()));
         if (tenant != null) {
-          keys.add(l.scope().key(dev.breakwater.CallContext.builder().tenant(tenant).user(user)
-              .operation(r.operation()).build()));
+          keys.add(l.scope().key(CallContext.builder().tenant(tenant).user(user).operation(r.operation()).build()));
         }
       }
-      sb.append(']');
-      if (tenant != null) {
-        sb.append(",\"buckets\":[");
-        int n = 0;
-        for (String key : keys) {
-          RateLimitQuota q = gateway.quota(l, key);
-          sb.append(n++ == 0 ? "" : ",").append("{\"key\":").append(JsonText.quote(key)).append(",\"remaining\":")
-              .append(q == null ? "null" : Long.toString(q.remaining())).append(",\"reset_seconds\":")
-              .append(q == null ? "null" : Long.toString(q.resetSeconds())).append('}');
-        }
-        sb.append(']');
+      head.append(']');
+      if (tenant == null) {
+        entries.add(CompletableFuture.completedFuture(head.append('}').toString()));
+        continue;
       }
-      sb.append('}');
-      first = false;
+      List<CompletableFuture<String>> buckets = new ArrayList<>();
+      for (String key : keys) {
+        buckets.add(gateway.inspect(l, key).toCompletableFuture().exceptionally(x -> null).thenApply(q ->
+            "{\"key\":" + JsonText.quote(key) + ",\"remaining\":" + (q == null ? "null" : q.remaining())
+                + ",\"reset_seconds\":" + (q == null ? "null" : q.resetSeconds()) + "}"));
+      }
+      entries.add(CompletableFuture.allOf(buckets.toArray(CompletableFuture[]::new)).thenApply(v -> head
+          .append(",\"buckets\":[").append(String.join(",", buckets.stream().map(CompletableFuture::join)
+              .toList())).append("]}").toString()));
     }
-    json(res, 200, sb.append("]}").toString());
+    CompletableFuture.allOf(entries.toArray(CompletableFuture[]::new)).whenComplete((v, x) -> json(res, 200,
+        "{\"limits\":[" + String.join(",", entries.stream().map(CompletableFuture::join).toList()) + "]}"));
   }
 
   private void controlBreaker(HttpServerRequest req, HttpServerResponse res, String cid, String rest) {

@@ -195,9 +195,10 @@ public final class Gateway implements AutoCloseable {
     return Map.of();
   }
 
-  /** What a rate-limit bucket has left, when the state store can tell without a round trip; else null. */
-  dev.breakwater.ratelimit.RateLimitQuota quota(dev.breakwater.ratelimit.RateLimitConfig limit, String key) {
-    return stores.rateLimits.peek(limit, key);
+  /** What a rate-limit bucket has left, read from the state store (with Redis, the fleet's bucket). */
+  java.util.concurrent.CompletionStage<dev.breakwater.ratelimit.RateLimitQuota> inspect(
+      dev.breakwater.ratelimit.RateLimitConfig limit, String key) {
+    return stores.rateLimits.inspect(limit, key);
   }
 
   /** Whether the gateway is draining for shutdown. */

@@ -131,8 +131,9 @@ class GatewayFleetTest {
     // B's remaining count includes the token A took: the bucket is one, in Redis.
     assertThat(viaB.headers().firstValue("RateLimit")).hasValueSatisfying(v -> assertThat(v).startsWith(
         "\"fleet-tenant\";r=3;t="));
+    // A's admin reads the bucket from Redis: B's token counts too (A's own last decision saw 4 left).
     HttpResponse<String> limits = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + fleet.get(1).adminPort() + "/admin/limits?tenant=fabrikam"))
+        + fleet.get(0).adminPort() + "/admin/limits?tenant=fabrikam"))
         .header("Authorization", "Bearer fleet-test-token-0123456789").build(), HttpResponse.BodyHandlers.ofString());
     assertThat(limits.statusCode()).isEqualTo(200);
     assertThat(limits.body()).contains("\"name\":\"fleet-tenant\"").contains("\"routes\":[\"events\"]")

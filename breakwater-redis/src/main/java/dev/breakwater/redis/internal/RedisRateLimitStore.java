@@ -38,6 +38,7 @@ public final class RedisRateLimitStore implements RateLimitStore {
   private static final RedisConnector.Script GCRA = RedisConnector.Script.resource("gcra.lua");
   private static final RedisConnector.Script LEASE = RedisConnector.Script.resource("gcra_lease.lua");
   private static final RedisConnector.Script REFUND = RedisConnector.Script.resource("gcra_refund.lua");
+  private static final RedisConnector.Script INSPECT = RedisConnector.Script.resource("gcra_inspect.lua");
 
   private final RedisConnector redis;
   private final RedisGuard guard;
@@ -76,6 +77,15 @@ public final class RedisRateLimitStore implements RateLimitStore {
   @Override
   public RateLimitQuota peek(RateLimitConfig limit, String key) {
     return quotas.get(bucketKey(limit, key));
+  }
+
+  /** The bucket as Redis holds it now, for the fleet; on local state while Redis is down. */
+  @Override
+  public CompletionStage<RateLimitQuota> inspect(RateLimitConfig limit, String key) {
+    return guard.call(() -> redis.<List<Object>>eval(INSPECT, ScriptOutputType.MULTI,
+        new String[] {bucketKey(limit, key)}, bytes(intervalMicros(limit)), bytes(limit.burst()))
+        .thenApply(r -> new RateLimitQuota((Long) r.get(0), ((Long) r.get(1) + 999_999) / 1_000_000)),
+        () -> local.peek(limit, key));
   }
 
   @Override
