@@ -368,8 +368,7 @@ public final class Gateway implements AutoCloseable {
     String length = req.getHeader("Content-Length");
     long declared = length == null ? -1 : parseLong(length);
     if (declared > max) {
-      reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than " + max
-          + " bytes", -1, cid), http1(req));
+      bodyTooLarge(req, cid, max);
       return;
     }
     String t = tenant;
@@ -381,11 +380,10 @@ public final class Gateway implements AutoCloseable {
           .whenComplete((x, e) -> inFlight.decrementAndGet());
       return;
     }
-    readWhole(req, max, req::pause).onComplete(body -> {
+    readWhole(req, max, () -> { }).onComplete(body -> { // past the bound the request is left paused
       if (body.failed()) {
         inFlight.decrementAndGet();
-        reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than " + max
-            + " bytes", -1, cid), http1(req));
+        bodyTooLarge(req, cid, max);
         return;
       }
       String malformed = malformedJson(req.getHeader("Content-Type"), body.result());
@@ -397,6 +395,12 @@ public final class Gateway implements AutoCloseable {
       forwardThroughPipeline(rt, r, req, RequestBody.whole(body.result()), cid, t, user, idemKey)
           .whenComplete((x, e) -> inFlight.decrementAndGet());
     });
+  }
+
+  /** The 413 of a request body over {@code max} bytes; the connection closes, as the body was not read. */
+  private static void bodyTooLarge(HttpServerRequest req, String cid, long max) {
+    reply(req.response(), cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than " + max
+        + " bytes", -1, cid), http1(req));
   }
 
   /**
@@ -414,8 +418,7 @@ public final class Gateway implements AutoCloseable {
     if (declared <= rt.config.server().bufferBodyBytes() && !chunked) {
       return false;
     }
-    String type = req.getHeader("Content-Type");
-    return type == null || !type.toLowerCase(java.util.Locale.ROOT).contains("json");
+    return !isJson(req.getHeader("Content-Type"));
   }
 
   /** A request body: read whole, or a stream the upstream attempt pipes (once: such a call is not retried). */
@@ -459,8 +462,7 @@ public final class Gateway implements AutoCloseable {
           if (error == null) {
             return relay(req, result, cid);
           } else if (body.stream() != null && body.stream().exceeded()) {
-            reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 413, "request body larger than "
-                + rt.config.server().maxBodyBytes() + " bytes", -1, cid), http1(req));
+            bodyTooLarge(req, cid, rt.config.server().maxBodyBytes());
           } else {
             Throwable c = Classifier.unwrap(error);
             BreakwaterException b = c instanceof BreakwaterException ? (BreakwaterException) c
@@ -505,34 +507,36 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * The whole of a body, or a failure once it passes {@code max} bytes; {@code tooLarge} then stops the stream (a
-   * caller's request is paused, an upstream connection is cut).
+   * The whole of a body, or a failure once it passes {@code max} bytes (the same bound as a streamed body, which
+   * leaves the stream paused); {@code tooLarge} then does what else the stream needs (an upstream connection is cut).
    */
   static Future<Buffer> readWhole(io.vertx.core.streams.ReadStream<Buffer> stream, long max, Runnable tooLarge) {
     Promise<Buffer> p = Promise.promise();
     Buffer buf = Buffer.buffer();
-    stream.handler(chunk -> {
-      if (buf.length() + chunk.length() > max) {
-        if (p.tryFail(new java.io.IOException("body larger than " + max + " bytes"))) {
-          tooLarge.run();
-        }
-      } else {
-        buf.appendBuffer(chunk);
+    BoundedReadStream bounded = new BoundedReadStream(stream, max);
+    bounded.exceptionHandler(e -> {
+      if (p.tryFail(e) && bounded.exceeded()) {
+        tooLarge.run();
       }
     });
-    stream.exceptionHandler(p::tryFail);
-    stream.endHandler(v -> p.tryComplete(buf));
+    bounded.handler(buf::appendBuffer);
+    bounded.endHandler(v -> p.tryComplete(buf));
     return p.future();
   }
 
   private static final com.fasterxml.jackson.core.JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactory();
+
+  /** Whether a Content-Type says JSON ({@code application/json}, {@code application/problem+json}, ...). */
+  private static boolean isJson(String contentType) {
+    return contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("json");
+  }
 
   /**
    * Why a body that says it is JSON is not, or null when it is (or says it is something else). Checked here so that
    * a malformed body costs the upstream nothing and the caller a clear 400 instead of the upstream's own wording.
    */
   static String malformedJson(String contentType, Buffer body) {
-    if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).contains("json") || body.length() == 0) {
+    if (!isJson(contentType) || body.length() == 0) {
       return null;
     }
     try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(body.getBytes())) {
@@ -611,14 +615,14 @@ public final class Gateway implements AutoCloseable {
     } else if (http1(req)) {
       res.setChunked(true); // the upstream sent no length (it was chunked): so do we
     }
-    // A failure on either side cuts both: the caller must not take a truncated body for a whole one, and the
-    // upstream connection must not stay half-read in the pool.
     // A caller that leaves mid-stream frees the upstream connection at once, not when the upstream next writes.
     res.closeHandler(v -> {
       if (!res.ended()) {
         up.stream().request().reset();
       }
     });
+    // A failure on either side cuts both: the caller must not take a truncated body for a whole one, and the
+    // upstream connection must not stay half-read in the pool.
     CompletableFuture<Void> written = new CompletableFuture<>();
     up.stream().pipe().endOnFailure(false).to(res).onComplete(ar -> {
       if (ar.failed()) {

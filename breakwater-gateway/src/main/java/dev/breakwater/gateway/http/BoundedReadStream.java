@@ -6,8 +6,8 @@ import io.vertx.core.streams.ReadStream;
 import java.io.IOException;
 
 /**
- * A body stream that fails once more than {@code max} bytes have passed: a streamed request body keeps the same size
- * bound as one read whole, without holding it.
+ * A body stream that fails once more than {@code max} bytes have passed (and stays paused): the one size bound of
+ * every body the gateway reads, whole or streamed.
  */
 public final class BoundedReadStream implements ReadStream<Buffer> {
   private final ReadStream<Buffer> in;
@@ -39,7 +39,7 @@ public final class BoundedReadStream implements ReadStream<Buffer> {
         in.pause();
         Handler<Throwable> h = exceptionHandler;
         if (h != null) {
-          h.handle(new IOException("request body larger than " + max + " bytes"));
+          h.handle(new IOException("body larger than " + max + " bytes"));
         }
       } else {
         handler.handle(chunk);

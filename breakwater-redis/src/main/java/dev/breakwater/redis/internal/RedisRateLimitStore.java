@@ -84,7 +84,7 @@ public final class RedisRateLimitStore implements RateLimitStore {
   public CompletionStage<RateLimitQuota> inspect(RateLimitConfig limit, String key) {
     return guard.call(() -> redis.<List<Object>>eval(INSPECT, ScriptOutputType.MULTI,
         new String[] {bucketKey(limit, key)}, bytes(intervalMicros(limit)), bytes(limit.burst()))
-        .thenApply(r -> new RateLimitQuota((Long) r.get(0), ((Long) r.get(1) + 999_999) / 1_000_000)),
+        .thenApply(r -> quota(r, 0)),
         () -> local.peek(limit, key));
   }
 
@@ -133,9 +133,7 @@ public final class RedisRateLimitStore implements RateLimitStore {
     return redis.<List<Object>>eval(GCRA, ScriptOutputType.MULTI, k, args).thenApply(r -> {
       if (((Long) r.get(0)) == 1L) {
         for (int j = 0; j < k.length && 4 + 2 * j < r.size(); j++) {
-          long fullMicros = (Long) r.get(4 + 2 * j);
-          quotas.put(k[j], new RateLimitQuota(Math.max(0, (Long) r.get(3 + 2 * j)),
-              (fullMicros + 999_999) / 1_000_000));
+          quotas.put(k[j], quota(r, 3 + 2 * j));
         }
         return RateLimitDecision.allowed();
       }
@@ -270,6 +268,12 @@ public final class RedisRateLimitStore implements RateLimitStore {
   private static String tag(RateLimitConfig limit, String key) {
     RateLimitScope s = limit.scope();
     return s == RateLimitScope.GLOBAL || s == RateLimitScope.OPERATION ? "{*global}" : Keys.tag(Keys.tenantOf(key));
+  }
+
+  /** A bucket's state as the scripts report it: remaining tokens at {@code at}, microseconds to full after it. */
+  private static RateLimitQuota quota(List<Object> reply, int at) {
+    long fullMicros = (Long) reply.get(at + 1);
+    return new RateLimitQuota(Math.max(0, (Long) reply.get(at)), (fullMicros + 999_999) / 1_000_000);
   }
 
   private static double intervalMicrosRaw(RateLimitConfig l) {
