@@ -32,15 +32,10 @@ DOC=docs/benchmarks/core.md
 
 mkdir -p "$OUT" "$(dirname "$DOC")"
 
-# Maven offline first (everything is normally in ~/.m2); online if offline resolution fails.
-mvn_try() {
-  "$MVN" -q -o "$@" || { echo "offline build failed; retrying online" >&2; "$MVN" -q "$@"; }
-}
 
 if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
-  echo "== building (core installed to ~/.m2, then the bench module by -f, enabled in <modules> or not)"
-  mvn_try install -pl breakwater-core -am -DskipTests
-  mvn_try -f breakwater-bench/pom.xml package -DskipTests
+  echo "== building the bench module and what it depends on, from this checkout's reactor (nothing from ~/.m2)"
+  mvn_try package -pl breakwater-bench -am -DskipTests
 fi
 [[ -f "$JAR" ]] || { echo "missing $JAR" >&2; exit 1; }
 

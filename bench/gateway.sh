@@ -79,8 +79,7 @@ fi
 
 if [[ ! -f "$JAR" || -n "${BENCH_REBUILD:-}" ]]; then
   echo "== building $JAR"
-  "$MVN" -o -q -DskipTests -pl breakwater-gateway -am package \
-    || "$MVN" -q -DskipTests -pl breakwater-gateway -am package
+  mvn_try -DskipTests -pl breakwater-gateway -am package
 fi
 JAR_STALE=""
 if [[ -n "$(find breakwater-*/src/main breakwater-*/pom.xml pom.xml -newer "$JAR" -print -quit 2>/dev/null)" ]]; then

@@ -2,6 +2,13 @@
 #
 #   machine_info PATH...   date, CPUs, CPU model, memory, kernel, load average, the commit (flagged when PATH...
 #                          have uncommitted changes) and `$JAVA -version`; each script appends its own lines.
+#   mvn_try ARGS...        $MVN (./mvnw) offline first (everything is normally in ~/.m2), online if that fails.
+#                          Modules are always built from this checkout's reactor (-pl X -am), never from ~/.m2,
+#                          so every script runs on a fresh clone.
+
+mvn_try() {
+  "${MVN:-./mvnw}" -q -o "$@" || { echo "offline build failed; retrying online" >&2; "${MVN:-./mvnw}" -q "$@"; }
+}
 
 machine_info() {
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"

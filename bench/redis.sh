@@ -149,13 +149,10 @@ run_main() { # run_main <class> <output file> args...
   probe_end "${out%.txt}"
 }
 
-mvn_try() {
-  "$MVN" -q -o "$@" || { echo "offline build failed; retrying online" >&2; "$MVN" -q "$@"; }
-}
 
 if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
   echo "== building (breakwater-bench and the modules it needs)"
-  mvn_try install -DskipTests -pl breakwater-bench -am
+  mvn_try package -DskipTests -pl breakwater-bench -am
 fi
 [[ -f "$JAR" ]] || { echo "missing $JAR" >&2; exit 1; }
 
