@@ -45,12 +45,19 @@ final class Demo {
 
   private Demo() {}
 
+  /** Where the demo's log lines go, so that the terminal shows only the live view and the summary. */
+  static final String LOG_FILE = "breakwater-demo.log";
+
   static int run(String[] args) throws Exception {
     Duration duration = Duration.ofSeconds(60);
+    Path log = Path.of(LOG_FILE);
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--help") || args[i].equals("-h")) {
-        System.out.println("usage: breakwater demo [--duration 60s] [--config examples/graph-mcp.yaml]");
+        System.out.println("usage: breakwater demo [--duration 60s] [--log " + LOG_FILE + "]");
         return 0;
+      }
+      if (args[i].equals("--log") && i + 1 < args.length) {
+        log = Path.of(args[++i]);
       }
       if (args[i].equals("--duration") && i + 1 < args.length) {
         duration = parseDuration(args[++i]);
@@ -60,6 +67,10 @@ final class Demo {
         }
       }
     }
+    // Retries, breaker transitions and gate holds log a line each (about a hundred in a 20 s run) and would drown the
+    // live view. slf4j-simple reads this property once, when the first logger is made: nothing has logged yet.
+    System.setProperty("org.slf4j.simpleLogger.logFile", log.toAbsolutePath().toString());
+    System.out.println("logs: " + log);
     return new Demo().drive(duration);
   }
 

@@ -95,7 +95,12 @@ public final class Gateway implements AutoCloseable {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.stores = new Stores(config);
-    this.runtime.set(new Runtime(config, this));
+    try {
+      this.runtime.set(new Runtime(config, this));
+    } catch (RuntimeException e) {
+      stores.close();
+      throw e;
+    }
   }
 
   /** Starts a gateway on its own Vert.x instance and waits until both listeners are bound. */
@@ -111,7 +116,17 @@ public final class Gateway implements AutoCloseable {
 
   private static Gateway start(Vertx vertx, boolean owns, GatewayConfig config) {
     Gateway g = new Gateway(vertx, owns, config);
-    g.listen().toCompletionStage().toCompletableFuture().join();
+    try {
+      g.listen().toCompletionStage().toCompletableFuture().join();
+    } catch (RuntimeException e) {
+      // A gateway that never served must not leave its Redis connection behind: its heartbeat would count it as a
+      // live instance, and every other instance would shrink its share of a limit during a Redis outage.
+      g.abandon();
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+          ? e.getCause() : e;
+      throw new IllegalStateException("the gateway could not listen on " + config.server().host() + ":"
+          + config.server().port() + " or admin port " + config.admin().port() + ": " + cause.getMessage(), cause);
+    }
     LOG.info("breakwater gateway listening on http://{}:{} (admin on port {}), {} routes, state {}",
         config.server().host(), g.port(), g.adminPort(), config.routes().size(), config.state().backend());
     return g;
@@ -252,6 +267,22 @@ public final class Gateway implements AutoCloseable {
     } catch (java.io.IOException e) {
       return -1;
     }
+  }
+
+  /** Releases what a start that failed had opened: listeners already bound, pipelines, state stores. */
+  private void abandon() {
+    List<HttpServer> bound;
+    synchronized (servers) {
+      bound = List.copyOf(servers);
+    }
+    for (HttpServer s : bound) {
+      s.close();
+    }
+    if (adminServer != null) {
+      adminServer.close();
+    }
+    runtime.get().close();
+    stores.close();
   }
 
   /**
