@@ -1,6 +1,5 @@
 package dev.breakwater;
 
-import dev.breakwater.internal.Ids;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -148,7 +147,7 @@ public final class CallContext {
     if (id != null) {
       return id;
     }
-    String fresh = Ids.correlationId();
+    String fresh = CorrelationIds.correlationId();
     String witness = (String) CORRELATION_ID.compareAndExchange(this, (String) null, fresh);
     return witness != null ? witness : fresh;
   }

@@ -16,6 +16,7 @@ import dev.breakwater.classify.Verdict;
 import dev.breakwater.config.ConfigException;
 import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.config.TimeoutConfig;
+import dev.breakwater.event.Events;
 import dev.breakwater.fallback.Fallback;
 import dev.breakwater.idempotency.IdempotencyConfig;
 import dev.breakwater.idempotency.Reservation;

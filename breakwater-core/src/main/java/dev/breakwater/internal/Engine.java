@@ -8,6 +8,7 @@ import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitBreakerConfig;
 import dev.breakwater.config.Policies;
 import dev.breakwater.event.BreakwaterListener;
+import dev.breakwater.event.Events;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.retry.RetryBudget;

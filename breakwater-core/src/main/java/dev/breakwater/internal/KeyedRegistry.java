@@ -2,6 +2,7 @@ package dev.breakwater.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.breakwater.event.Events;
 import dev.breakwater.time.TimeSource;
 import java.time.Duration;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.breakwater.ratelimit;
 
-import dev.breakwater.internal.Events;
+import dev.breakwater.event.Events;
 import dev.breakwater.internal.KeyedRegistry;
 import dev.breakwater.internal.Padded;
 import dev.breakwater.spi.RateLimitStore;

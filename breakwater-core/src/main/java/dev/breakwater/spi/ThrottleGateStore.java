@@ -1,5 +1,7 @@
 package dev.breakwater.spi;
 
+import java.util.Map;
+
 /**
  * Where upstream throttle windows live: "tenant T on upstream U is closed until instant X". Instants are wall-clock
  * epoch milliseconds because a fleet shares them.
@@ -11,4 +13,10 @@ public interface ThrottleGateStore {
 
   /** Closes the gate until {@code untilEpochMillis}; a gate already closed for longer stays closed for longer. */
   void close(String upstream, String tenant, long untilEpochMillis);
+
+  /**
+   * The gates of {@code upstream} closed now, tenant to the epoch millis each reopens, for operators (the admin API
+   * lists them); a store that cannot list cheaply answers from what this instance knows.
+   */
+  Map<String, Long> closedGates(String upstream);
 }

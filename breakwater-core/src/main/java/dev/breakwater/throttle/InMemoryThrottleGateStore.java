@@ -1,6 +1,6 @@
 package dev.breakwater.throttle;
 
-import dev.breakwater.internal.Events;
+import dev.breakwater.event.Events;
 import dev.breakwater.internal.KeyedRegistry;
 import dev.breakwater.spi.ThrottleGateStore;
 import dev.breakwater.time.TimeSource;
@@ -45,6 +45,7 @@ public final class InMemoryThrottleGateStore implements ThrottleGateStore {
   }
 
   /** The closed gates of an upstream (tenant to epoch millis), for admin listings; some may have reopened. */
+  @Override
   public Map<String, Long> closedGates(String upstream) {
     KeyedRegistry<AtomicLong> r = gates.get(upstream);
     Map<String, Long> out = new java.util.TreeMap<>();

@@ -1,5 +1,6 @@
 package dev.breakwater.internal;
 
+import dev.breakwater.event.Events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.CallContext;

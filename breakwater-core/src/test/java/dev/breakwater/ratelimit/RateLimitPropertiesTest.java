@@ -2,7 +2,7 @@ package dev.breakwater.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.breakwater.internal.Events;
+import dev.breakwater.event.Events;
 import dev.breakwater.time.VirtualTimeSource;
 import java.time.Duration;
 import java.util.ArrayList;

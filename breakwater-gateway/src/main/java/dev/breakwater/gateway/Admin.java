@@ -1,6 +1,7 @@
 package dev.breakwater.gateway;
 
 import dev.breakwater.CallContext;
+import dev.breakwater.CorrelationIds;
 import dev.breakwater.Degradation;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.circuit.CircuitBreaker;
@@ -8,7 +9,6 @@ import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.http.JsonText;
 import dev.breakwater.gateway.http.Problem;
-import dev.breakwater.internal.Ids;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -47,7 +47,7 @@ final class Admin {
   }
 
   void handle(HttpServerRequest req) {
-    String cid = Ids.correlationId();
+    String cid = CorrelationIds.correlationId();
     HttpServerResponse res = req.response();
     try {
       String path = req.path() == null ? "" : req.path();

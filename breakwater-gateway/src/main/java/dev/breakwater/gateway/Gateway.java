@@ -4,6 +4,7 @@ import dev.breakwater.Breakwater;
 import dev.breakwater.BreakwaterException;
 import dev.breakwater.CallContext;
 import dev.breakwater.CallResult;
+import dev.breakwater.CorrelationIds;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.OperationKind;
 import dev.breakwater.Pipeline;
@@ -11,6 +12,7 @@ import dev.breakwater.Source;
 import dev.breakwater.cache.CaffeineCacheStore;
 import dev.breakwater.classify.Classifier;
 import dev.breakwater.classify.HttpClassifier;
+import dev.breakwater.event.Events;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.config.ConfigProblems;
 import dev.breakwater.gateway.config.GatewayConfig;
@@ -20,11 +22,9 @@ import dev.breakwater.gateway.http.BoundedReadStream;
 import dev.breakwater.gateway.http.HopByHop;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.UpstreamResponse;
-import dev.breakwater.gateway.internal.EventLoopTime;
 import dev.breakwater.gateway.identity.JwtVerifier;
+import dev.breakwater.gateway.internal.EventLoopTime;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
-import dev.breakwater.internal.Events;
-import dev.breakwater.internal.Ids;
 import dev.breakwater.micrometer.BreakwaterMetrics;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.redis.RedisState;
@@ -201,13 +201,7 @@ public final class Gateway implements AutoCloseable {
 
   /** The throttle gates closed now for an upstream: tenant to the epoch millis it reopens. */
   Map<String, Long> closedGates(String upstream) {
-    if (stores.gates instanceof InMemoryThrottleGateStore) {
-      return ((InMemoryThrottleGateStore) stores.gates).closedGates(upstream);
-    }
-    if (stores.gates instanceof dev.breakwater.redis.internal.RedisThrottleGateStore) {
-      return ((dev.breakwater.redis.internal.RedisThrottleGateStore) stores.gates).closedGates(upstream);
-    }
-    return Map.of();
+    return stores.gates.closedGates(upstream);
   }
 
   /** What a rate-limit bucket has left, read from the state store (with Redis, the fleet's bucket). */
@@ -327,7 +321,7 @@ public final class Gateway implements AutoCloseable {
 
   private void invalidRequest(HttpServerRequest req) {
     // Vert.x calls this for requests it could not decode; oversized headers are the common case.
-    String cid = Ids.correlationId();
+    String cid = CorrelationIds.correlationId();
     Throwable cause = req.decoderResult().cause();
     boolean tooLarge = cause instanceof io.netty.handler.codec.TooLongFrameException;
     int status = tooLarge ? 431 : 400;
@@ -592,7 +586,7 @@ public final class Gateway implements AutoCloseable {
     });
     out.set(CORRELATION_HEADER, cid);
     if (!out.contains("traceparent")) {
-      out.set("traceparent", "00-" + cid32(cid) + "-" + Ids.correlationId().substring(0, 16) + "-01");
+      out.set("traceparent", "00-" + cid32(cid) + "-" + CorrelationIds.correlationId().substring(0, 16) + "-01");
     }
     return out;
   }
@@ -698,7 +692,7 @@ public final class Gateway implements AutoCloseable {
     if (tp != null && tp.length() >= 55 && tp.charAt(2) == '-') {
       return tp.substring(3, 35); // the W3C trace id ties gateway logs to the caller's trace
     }
-    return Ids.correlationId();
+    return CorrelationIds.correlationId();
   }
 
   static boolean validIdempotencyKey(String key) {

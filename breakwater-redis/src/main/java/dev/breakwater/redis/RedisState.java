@@ -2,8 +2,8 @@ package dev.breakwater.redis;
 
 import dev.breakwater.cache.CaffeineCacheStore;
 import dev.breakwater.event.BreakwaterListener;
+import dev.breakwater.event.Events;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
-import dev.breakwater.internal.Events;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.redis.internal.RedisCacheStore;
 import dev.breakwater.redis.internal.RedisConnector;

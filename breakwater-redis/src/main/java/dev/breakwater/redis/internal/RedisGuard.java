@@ -3,7 +3,7 @@ package dev.breakwater.redis.internal;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitBreakerConfig;
 import dev.breakwater.circuit.CircuitState;
-import dev.breakwater.internal.Events;
+import dev.breakwater.event.Events;
 import dev.breakwater.redis.RedisStateConfig;
 import dev.breakwater.time.TimeSource;
 import java.time.Duration;

@@ -83,6 +83,7 @@ public final class RedisThrottleGateStore implements ThrottleGateStore {
   }
 
   /** The gates this instance knows closed for an upstream (tenant to epoch millis), for admin listings. */
+  @Override
   public java.util.Map<String, Long> closedGates(String upstream) {
     return local.closedGates(upstream);
   }

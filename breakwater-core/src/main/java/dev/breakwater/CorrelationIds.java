@@ -1,12 +1,12 @@
-package dev.breakwater.internal;
+package dev.breakwater;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Generates identifiers. */
-public final class Ids {
+/** Correlation ids: what the engine and the gateway stamp on a call that arrives without one. */
+public final class CorrelationIds {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-  private Ids() {}
+  private CorrelationIds() {}
 
   /** A random 128-bit correlation id in hex (the W3C trace-id shape), cheaper than a SecureRandom UUID. */
   public static String correlationId() {

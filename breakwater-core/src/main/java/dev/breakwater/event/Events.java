@@ -1,17 +1,16 @@
-package dev.breakwater.internal;
+package dev.breakwater.event;
 
 import dev.breakwater.CallContext;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.Pipeline;
 import dev.breakwater.Source;
-import dev.breakwater.event.BreakwaterListener;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fans engine events out to the listeners. A listener that throws is logged and reported as an internal error; the
+ * Fans engine events out to the listeners; state stores (in memory, Redis, or a third party's) report through it too. A listener that throws is logged and reported as an internal error; the
  * call that caused the event goes on unharmed.
  */
 public final class Events {

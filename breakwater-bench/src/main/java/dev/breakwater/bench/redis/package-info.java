@@ -1,0 +1,4 @@
+/**
+ * Internal. Redis benchmarks: decisions per second, latency and over-admission against redis-benchmark and Bucket4j; not shipped.
+ */
+package dev.breakwater.bench.redis;

@@ -1,0 +1,4 @@
+/**
+ * API. Bulkheads: the concurrency limit of a lane, with an interactive reserve, and its configuration.
+ */
+package dev.breakwater.bulkhead;

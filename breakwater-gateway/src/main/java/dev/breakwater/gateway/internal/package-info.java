@@ -1,0 +1,4 @@
+/**
+ * Internal. Gateway internals: event-loop time. Not API.
+ */
+package dev.breakwater.gateway.internal;
