@@ -12,6 +12,7 @@ import dev.breakwater.Source;
 import dev.breakwater.cache.CaffeineCacheStore;
 import dev.breakwater.classify.Classifier;
 import dev.breakwater.classify.HttpClassifier;
+import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.Events;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.config.ConfigProblems;
@@ -82,6 +83,8 @@ public final class Gateway implements AutoCloseable {
   private final Vertx vertx;
   private final boolean ownsVertx;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  // One metrics listener for the gateway's life: the stores outlive reloads and report through it too.
+  private final BreakwaterMetrics metrics = new BreakwaterMetrics(registry);
   private final Stores stores;
   private final AtomicReference<Runtime> runtime = new AtomicReference<>();
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -94,7 +97,7 @@ public final class Gateway implements AutoCloseable {
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
-    this.stores = new Stores(config);
+    this.stores = new Stores(config, List.of(metrics));
     try {
       this.runtime.set(new Runtime(config, this));
     } catch (RuntimeException e) {
@@ -737,13 +740,14 @@ public final class Gateway implements AutoCloseable {
     final IdempotencyStore<UpstreamResponse> idempotency;
     final CacheStore<UpstreamResponse> cache;
 
-    Stores(GatewayConfig config) {
+    Stores(GatewayConfig config, List<BreakwaterListener> listeners) {
       TimeSource time = TimeSource.system();
-      Events none = new Events(List.of());
-      this.redis = config.state().redis().map(RedisState::connect).orElse(null);
+      // Registry evictions, near-capacity warnings, Redis fallbacks and decisions taken on local state reach /metrics.
+      Events events = new Events(listeners);
+      this.redis = config.state().redis().map(r -> RedisState.connect(r, time, listeners)).orElse(null);
       if (redis == null) {
-        rateLimits = new InMemoryRateLimitStore(time, 100_000, Duration.ofMinutes(10), none);
-        gates = new InMemoryThrottleGateStore(time, 100_000, none);
+        rateLimits = new InMemoryRateLimitStore(time, 100_000, Duration.ofMinutes(10), events);
+        gates = new InMemoryThrottleGateStore(time, 100_000, events);
         idempotency = new InMemoryIdempotencyStore<>(time, 100_000);
         cache = new CaffeineCacheStore<>(time, 10_000);
       } else {
@@ -790,7 +794,7 @@ public final class Gateway implements AutoCloseable {
           .timeSource(TIME)
           .executor(TIME)
           .policies(policies.build())
-          .listener(new BreakwaterMetrics(g.registry))
+          .listener(g.metrics)
           .rateLimitStore(g.stores.rateLimits)
           .throttleGateStore(g.stores.gates)
           .build();

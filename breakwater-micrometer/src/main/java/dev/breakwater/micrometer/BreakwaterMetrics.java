@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -89,6 +90,10 @@ public final class BreakwaterMetrics implements BreakwaterListener {
       "Idle or excess keys evicted from a bounded registry", "registry");
   private static final CounterDef REGISTRY_NEAR_CAPACITY = new CounterDef("breakwater.registry.near.capacity",
       "Times a bounded registry crossed 90% of its key capacity", "registry");
+  private static final CounterDef STATE_STORE_TRANSITIONS = new CounterDef("breakwater.state.store.transitions",
+      "A shared state store became unreachable (to=degraded) or came back (to=shared)", "store", "to");
+  private static final CounterDef DEGRADED_DECISIONS = new CounterDef("breakwater.state.store.degraded.decisions",
+      "Decisions taken on local fallback state because the shared state store was unreachable", "store");
   private static final CounterDef INTERNAL_ERRORS = new CounterDef("breakwater.internal.errors",
       "Failures inside the engine (a listener, a background task) that were logged and did not reach a caller",
       "where");
@@ -99,6 +104,8 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   private final ConcurrentHashMap<TimerKey, Timer> timeoutTimers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, List<Meter>> breakerGauges = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, List<Meter>> bulkheadGauges = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> storeDegraded =
+      new ConcurrentHashMap<>();
 
   /** Creates a listener that registers its meters in {@code registry}. */
   public BreakwaterMetrics(MeterRegistry registry) {
@@ -336,6 +343,38 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   @Override
   public void onRegistryNearCapacity(String registry, long size, long capacity) {
     increment(REGISTRY_NEAR_CAPACITY, tag(registry), null, null, null, null);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Shared state stores
+
+  /**
+   * Sets {@code breakwater.state.store.degraded} (1 while the store decides on local state, else 0) and counts the
+   * change in {@code breakwater.state.store.transitions}.
+   */
+  @Override
+  public void onStateStore(String store, boolean degraded, String detail) {
+    degradedGauge(tag(store)).set(degraded ? 1 : 0);
+    increment(STATE_STORE_TRANSITIONS, tag(store), degraded ? "degraded" : "shared", null, null, null);
+  }
+
+  /** Counts a decision taken on local state in {@code breakwater.state.store.degraded.decisions}. */
+  @Override
+  public void onDegradedDecision(String store) {
+    increment(DEGRADED_DECISIONS, tag(store), null, null, null, null);
+  }
+
+  private AtomicInteger degradedGauge(String store) {
+    return storeDegraded.computeIfAbsent(store, s -> {
+      AtomicInteger v = new AtomicInteger();
+      // The gauge holds the value strongly: it lives as long as this listener, one per store name.
+      Gauge.builder("breakwater.state.store.degraded", v, AtomicInteger::get)
+          .description("1 while the shared state store is unreachable and decisions are taken on local state")
+          .tag("store", s)
+          .strongReference(true)
+          .register(registry);
+      return v;
+    });
   }
 
   /** Counts the failure in {@code breakwater.internal.errors} under a normalised {@code where}. */

@@ -405,4 +405,22 @@ class BreakwaterMetricsTest {
     metrics.onRegistryNearCapacity("tenants", 9, 10);
     metrics.onInternalError("listener of " + TENANT, new RuntimeException());
   }
+
+  @Test
+  void aStateStoreFallingBackIsAGaugeATransitionAndACountOfDecisionsTakenLocally() {
+    metrics.onStateStore("redis", true, "redis unreachable: connection refused");
+    metrics.onDegradedDecision("redis");
+    metrics.onDegradedDecision("redis");
+
+    assertThat(registry.get("breakwater.state.store.degraded").tags("store", "redis").gauge().value()).isEqualTo(1.0);
+    assertThat(registry.get("breakwater.state.store.transitions").tags("store", "redis", "to", "degraded").counter()
+        .count()).isEqualTo(1.0);
+    assertThat(registry.get("breakwater.state.store.degraded.decisions").tags("store", "redis").counter().count())
+        .isEqualTo(2.0);
+
+    metrics.onStateStore("redis", false, "redis reachable");
+    assertThat(registry.get("breakwater.state.store.degraded").tags("store", "redis").gauge().value()).isEqualTo(0.0);
+    assertThat(registry.get("breakwater.state.store.transitions").tags("store", "redis", "to", "shared").counter()
+        .count()).isEqualTo(1.0);
+  }
 }
