@@ -7,8 +7,8 @@ import static dev.breakwater.config.Checks.positive;
 import java.time.Duration;
 
 /**
- * How failed attempts are retried: at most {@code maxAttempts} attempts in all, waiting a full-jitter exponential
- * backoff (uniform in {@code [0, min(maxDelay, baseDelay * 2^n)]}) or, when the failure carries one, the upstream's
+ * How failed attempts are retried: at most {@code maxAttempts} attempts in all, waiting an exponential backoff
+ * ({@code min(maxDelay, baseDelay * 2^n)}, spread by the {@code jitter}: full by default, uniform in {@code [0, d]}) or, when the failure carries one, the upstream's
  * Retry-After, but never a Retry-After longer than {@code maxRetryAfter} (the call then fails with THROTTLED at once).
  * The overall deadline and the retry {@code budget} bound every wait and every retry.
  *
@@ -18,9 +18,10 @@ import java.time.Duration;
  * @param maxDelay      the backoff cap before jitter
  * @param maxRetryAfter the longest Retry-After the engine waits in place of failing
  * @param budget        the retry budget, or {@code null} for none
+ * @param jitter        how the backoff is spread
  */
 public record RetryConfig(boolean enabled, int maxAttempts, Duration baseDelay, Duration maxDelay,
-    Duration maxRetryAfter, RetryBudgetConfig budget) {
+    Duration maxRetryAfter, RetryBudgetConfig budget, Jitter jitter) {
 
   /** Validates every field. */
   public RetryConfig {
@@ -30,6 +31,13 @@ public record RetryConfig(boolean enabled, int maxAttempts, Duration baseDelay, 
     positive("maxDelay", maxDelay);
     check(maxDelay.compareTo(baseDelay) >= 0, "maxDelay", maxDelay, ">= baseDelay (" + baseDelay + ")");
     positive("maxRetryAfter", maxRetryAfter);
+    check(jitter != null, "jitter", null, "full or proportional");
+  }
+
+  /** A retry policy with full jitter. */
+  public RetryConfig(boolean enabled, int maxAttempts, Duration baseDelay, Duration maxDelay, Duration maxRetryAfter,
+      RetryBudgetConfig budget) {
+    this(enabled, maxAttempts, baseDelay, maxDelay, maxRetryAfter, budget, Jitter.full());
   }
 
   /** Defaults: 3 attempts, backoff from 100 ms capped at 5 s, Retry-After waited up to 30 s, a 10 % budget. */
@@ -40,38 +48,43 @@ public record RetryConfig(boolean enabled, int maxAttempts, Duration baseDelay, 
 
   /** Returns a copy with {@code enabled} set. */
   public RetryConfig withEnabled(boolean v) {
-    return new RetryConfig(v, maxAttempts, baseDelay, maxDelay, maxRetryAfter, budget);
+    return new RetryConfig(v, maxAttempts, baseDelay, maxDelay, maxRetryAfter, budget, jitter);
   }
 
   /** Returns a copy with {@code maxAttempts} set. */
   public RetryConfig withMaxAttempts(int v) {
-    return new RetryConfig(enabled, v, baseDelay, maxDelay, maxRetryAfter, budget);
+    return new RetryConfig(enabled, v, baseDelay, maxDelay, maxRetryAfter, budget, jitter);
   }
 
   /** Returns a copy with the backoff set. */
   public RetryConfig withBackoff(Duration base, Duration max) {
-    return new RetryConfig(enabled, maxAttempts, base, max, maxRetryAfter, budget);
+    return new RetryConfig(enabled, maxAttempts, base, max, maxRetryAfter, budget, jitter);
   }
 
   /** Returns a copy with {@code maxRetryAfter} set. */
   public RetryConfig withMaxRetryAfter(Duration v) {
-    return new RetryConfig(enabled, maxAttempts, baseDelay, maxDelay, v, budget);
+    return new RetryConfig(enabled, maxAttempts, baseDelay, maxDelay, v, budget, jitter);
   }
 
   /** Returns a copy with the retry budget set ({@code null} for none). */
   public RetryConfig withBudget(RetryBudgetConfig v) {
-    return new RetryConfig(enabled, maxAttempts, baseDelay, maxDelay, maxRetryAfter, v);
+    return new RetryConfig(enabled, maxAttempts, baseDelay, maxDelay, maxRetryAfter, v, jitter);
+  }
+
+  /** Returns a copy with the jitter set. */
+  public RetryConfig withJitter(Jitter v) {
+    return new RetryConfig(enabled, maxAttempts, baseDelay, maxDelay, maxRetryAfter, budget, v);
   }
 
   /**
-   * The full-jitter backoff before retry number {@code retry} (1 for the first retry): {@code uniform} in [0, 1)
-   * scaled onto {@code [0, min(maxDelay, baseDelay * 2^(retry-1))]}, in nanoseconds.
+   * The backoff before retry number {@code retry} (1 for the first retry), in nanoseconds: the exponential delay
+   * {@code min(maxDelay, baseDelay * 2^(retry-1))} spread by the jitter with {@code uniform} in [0, 1).
    */
   public long backoffNanos(int retry, double uniform) {
-    return (long) (uniform * backoffCeilingNanos(retry));
+    return jitter.apply(backoffCeilingNanos(retry), maxDelay.toNanos(), uniform);
   }
 
-  /** The upper bound of the backoff before retry number {@code retry}, in nanoseconds. */
+  /** The exponential delay before retry number {@code retry}, before jitter, in nanoseconds. */
   public long backoffCeilingNanos(int retry) {
     long base = baseDelay.toNanos();
     long cap = maxDelay.toNanos();

@@ -64,6 +64,30 @@ class BackoffPropertiesTest {
     assertThat(config.backoffNanos(retry, Math.nextDown(1.0))).isBetween(ceiling - 1 - ceiling / (1L << 50), ceiling);
   }
 
+  @Property(tries = 200)
+  @Label("proportional jitter keeps the backoff within ±fraction of the exponential delay, never above maxDelay")
+  void proportionalJitterStaysAroundTheDelay(@ForAll("realisticBackoff") RetryConfig config,
+      @ForAll @IntRange(min = 1, max = 100) int retry, @ForAll("uniforms") double uniform,
+      @ForAll @IntRange(min = 1, max = 100) int percent) {
+    double f = percent / 100.0;
+    RetryConfig c = config.withJitter(Jitter.proportional(f));
+    long d = c.backoffCeilingNanos(retry);
+    long backoff = c.backoffNanos(retry, uniform);
+
+    assertThat(backoff).isBetween((long) Math.floor(d * (1 - f)) - 1, Math.min(c.maxDelay().toNanos(),
+        (long) Math.ceil(d * (1 + f)) + 1));
+  }
+
+  @Example
+  @Label("±10 % around 400 ms: the extremes of the uniform draw give 360 ms and nearly 440 ms")
+  void proportionalJitterOfTenPercent() {
+    RetryConfig c = RetryConfig.defaults().withJitter(Jitter.proportional(0.1));
+    assertThat(c.backoffNanos(3, 0.0)).isEqualTo(Duration.ofMillis(360).toNanos());
+    assertThat(c.backoffNanos(3, 0.5)).isEqualTo(Duration.ofMillis(400).toNanos());
+    assertThat(c.backoffNanos(3, Math.nextDown(1.0))).isBetween(Duration.ofMillis(439).toNanos(),
+        Duration.ofMillis(440).toNanos());
+  }
+
   @Example
   @Label("the defaults double from 100 ms and cap at 5 s")
   void defaultBackoffDoublesAndCaps() {

@@ -20,6 +20,7 @@ import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.config.UpstreamConfig;
 import dev.breakwater.gateway.http.BoundedReadStream;
+import dev.breakwater.gateway.http.CallerTimeout;
 import dev.breakwater.gateway.http.HopByHop;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.UpstreamResponse;
@@ -386,6 +387,11 @@ public final class Gateway implements AutoCloseable {
         return;
       }
     }
+    if (CallerTimeout.parse(req.getHeader(CallerTimeout.HEADER)) == Duration.ZERO) {
+      reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, CallerTimeout.HEADER + ": expected "
+          + CallerTimeout.EXPECTED, -1, cid), false);
+      return;
+    }
     String idemKey = req.getHeader(IDEMPOTENCY_HEADER);
     if (idemKey != null && !validIdempotencyKey(idemKey)) {
       reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "Idempotency-Key: expected 1 to " + MAX_IDEMPOTENCY_KEY
@@ -473,6 +479,7 @@ public final class Gateway implements AutoCloseable {
         .tenant(tenant).user(user).upstream(r.upstream()).domain(r.domain()).operation(r.operation())
         .resource(resource).kind(kind).lane(r.lane().resolve(req.getHeader("X-Breakwater-Lane"))).cost(r.cost())
         .idempotencyKey(idemKey).fingerprint(idemKey == null ? null : fingerprint(req, body.whole()))
+        .deadline(CallerTimeout.parse(req.getHeader(CallerTimeout.HEADER)))
         .correlationId(cid).build();
     boolean credentialed = req.getHeader("Authorization") != null;
     Pipeline<UpstreamResponse> pipeline = credentialed && !r.cacheCredentialed()

@@ -15,6 +15,7 @@ import dev.breakwater.idempotency.IdempotencyConfig;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitScope;
 import dev.breakwater.redis.RedisStateConfig;
+import dev.breakwater.retry.Jitter;
 import dev.breakwater.retry.RetryBudgetConfig;
 import dev.breakwater.retry.RetryConfig;
 import java.io.IOException;
@@ -557,8 +558,40 @@ public final class ConfigLoader {
       if (m.failed() || !budgetOk) {
         return null;
       }
+      Jitter jitter = jitter(m);
+      if (jitter == null) {
+        return null;
+      }
       RetryBudgetConfig b = budget;
-      return core(m, Map.of(), () -> new RetryConfig(enabled, maxAttempts, baseDelay, maxDelay, maxRetryAfter, b));
+      return core(m, Map.of(), () -> new RetryConfig(enabled, maxAttempts, baseDelay, maxDelay, maxRetryAfter, b,
+          jitter));
+    }
+
+    /** {@code full} (uniform in [0, d]) or a proportional spread such as {@code 10%} (uniform in d ± 10 %). */
+    private static Jitter jitter(Mapping m) {
+      String s = m.string("jitter", "full");
+      if (s == null) {
+        return null;
+      }
+      String t = s.trim();
+      if (t.equals("full")) {
+        return Jitter.full();
+      }
+      if (t.startsWith("±")) {
+        t = t.substring(1);
+      }
+      if (t.endsWith("%")) {
+        try {
+          double percent = Double.parseDouble(t.substring(0, t.length() - 1));
+          if (percent > 0 && percent <= 100) {
+            return Jitter.proportional(percent / 100);
+          }
+        } catch (NumberFormatException e) {
+          // reported below
+        }
+      }
+      m.problem("jitter", "full, or a proportional spread around the delay such as 10% (more than 0, at most 100)");
+      return null;
     }
 
     RetryBudgetConfig budget(Mapping m) {
@@ -906,6 +939,8 @@ public final class ConfigLoader {
           }
         }
       }
+      String timeout = ref(m, "timeout", "timeouts");
+      String retry = ref(m, "retry", "retries");
       String idempotency = ref(m, "idempotency", "idempotency");
       String cache = ref(m, "cache", "caches");
       if (cache != null && !methods.isEmpty() && !methods.contains("GET")) {
@@ -924,7 +959,7 @@ public final class ConfigLoader {
       }
       return new RouteConfig(name, path, pattern, methods, upstream, operation, domain, kind, lane, cost, bulkhead,
           writeBulkhead, rateLimits, idempotency, cache, cacheShared, cacheCredentialed, tenantRequired,
-          defaultTenant);
+          defaultTenant, timeout, retry);
     }
 
     private static <E> Map<String, E> options(E[] values, Function<E, String> spelling) {

@@ -30,6 +30,9 @@ import java.util.regex.Pattern;
  * @param cacheCredentialed whether requests carrying {@code Authorization} may be cached (default false)
  * @param tenantRequired    whether a request without a tenant is refused (default true)
  * @param defaultTenant     the tenant of a request that names none, or null
+ * @param timeout           the timeout policy of this route in place of its upstream's (a tool's own deadline), or
+ *                          null for the upstream's
+ * @param retry             the retry policy of this route in place of its upstream's, or null for the upstream's
  */
 public record RouteConfig(
     String name,
@@ -50,7 +53,9 @@ public record RouteConfig(
     boolean cacheShared,
     boolean cacheCredentialed,
     boolean tenantRequired,
-    String defaultTenant) {
+    String defaultTenant,
+    String timeout,
+    String retry) {
 
   /** Requires a name, exactly one of path and pattern, an upstream, an operation, a kind and a lane. */
   public RouteConfig {
@@ -87,8 +92,9 @@ public record RouteConfig(
   }
 
   /**
-   * The engine pipeline for this route: named after the route, the upstream's timeout, retry, circuit breaker,
-   * per-tenant breakers and throttle gate, and the route's domain, bulkheads, rate limits, idempotency and cache.
+   * The engine pipeline for this route: named after the route, the upstream's circuit breaker, per-tenant breakers
+   * and throttle gate (shared by every route of the upstream), the route's timeout and retry policy or else the
+   * upstream's, and the route's domain, bulkheads, rate limits, idempotency and cache.
    */
   public PipelineConfig pipelineConfig(UpstreamConfig upstreamConfig) {
     if (!upstreamConfig.name().equals(upstream)) {
@@ -98,8 +104,8 @@ public record RouteConfig(
     return PipelineConfig.named(name)
         .withUpstream(upstream)
         .withDomain(domain)
-        .withTimeout(upstreamConfig.timeout())
-        .withRetry(upstreamConfig.retry())
+        .withTimeout(timeout != null ? timeout : upstreamConfig.timeout())
+        .withRetry(retry != null ? retry : upstreamConfig.retry())
         .withCircuitBreaker(upstreamConfig.circuitBreaker())
         .withBreakerPerTenant(upstreamConfig.breakerPerTenant())
         .withThrottleGate(upstreamConfig.throttleGate())

@@ -55,7 +55,8 @@ sealed interface Shape {
 
   Obj TIMEOUT = obj("enabled", "attempt", "deadline");
   Obj RETRY_BUDGET = obj("ratio", "minRetriesPerSecond", "window");
-  Obj RETRY = obj("enabled", "maxAttempts", "baseDelay", "maxDelay", "maxRetryAfter", "budget", RETRY_BUDGET);
+  Obj RETRY = obj("enabled", "maxAttempts", "baseDelay", "maxDelay", "maxRetryAfter", "jitter", "budget",
+      RETRY_BUDGET);
   Obj CIRCUIT_BREAKER = obj("enabled", "window", "windowSize", "minimumCalls", "failureRateThreshold",
       "slowCallRateThreshold", "slowCallDuration", "openDuration", "halfOpenProbes", "halfOpenSuccesses");
   Obj BULKHEAD = obj("enabled", "maxConcurrent", "interactiveReserve", "maxWait", "maxQueue");
@@ -75,7 +76,7 @@ sealed interface Shape {
       "maxConnections", "protocol", "caFile");
   Obj ROUTE = obj("name", "path", "pattern", "methods", "upstream", "operation", "domain", "kind", "lane", "cost",
       "bulkhead", "writeBulkhead", "rateLimits", "idempotency", "cache", "cacheShared", "cacheCredentialed",
-      "tenantRequired", "defaultTenant");
+      "tenantRequired", "defaultTenant", "timeout", "retry");
 
   /** The whole file. */
   Obj ROOT = obj(

@@ -7,13 +7,13 @@ import java.util.Set;
 public final class HopByHop {
   private static final Set<String> HEADERS = Set.of("connection", "keep-alive", "proxy-connection",
       "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host",
-      "content-length");
+      "content-length", "x-breakwater-timeout-ms");
 
   private HopByHop() {}
 
   /**
    * Whether a header must not be forwarded: a hop-by-hop header, one named by the message's {@code Connection}
-   * header, or one the proxy sets itself (Host, Content-Length).
+   * header, one the proxy sets itself (Host, Content-Length), or the caller's time budget meant for the gateway.
    */
   public static boolean strip(String name, String connectionHeader) {
     String n = name.toLowerCase(Locale.ROOT);

@@ -545,4 +545,30 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.yaml"))).isInstanceOf(ConfigProblems.class)
         .hasMessage(dir.resolve("missing.yaml") + ": no such file (expected: a readable YAML file)");
   }
+
+  @Test
+  void aRouteMayOverrideItsUpstreamsTimeoutAndRetryPolicy() {
+    GatewayConfig c = parse(BASE.replace("    default: { maxAttempts: 3 }\n",
+        "    default: { maxAttempts: 3 }\n    tool: { maxAttempts: 2, jitter: 10% }\n")
+        .replace("    default: { attempt: 5s, deadline: 20s }\n",
+            "    default: { attempt: 5s, deadline: 20s }\n    search: { attempt: 3s, deadline: 15s }\n") + """
+          - { path: /v1.0/search, upstream: graph, timeout: search, retry: tool }
+        """);
+    RouteConfig r = c.routes().get(1);
+    assertThat(c.pipelineConfig(r).timeout()).isEqualTo("search");
+    assertThat(c.pipelineConfig(r).retry()).isEqualTo("tool");
+    assertThat(c.pipelineConfig(r).circuitBreaker()).as("the upstream's breaker stays shared").isEqualTo("graph");
+    assertThat(c.pipelineConfig(c.routes().get(0)).timeout()).isEqualTo("default");
+    assertThat(c.policies().retry("tool").jitter()).isEqualTo(dev.breakwater.retry.Jitter.proportional(0.1));
+  }
+
+  @Test
+  void aJitterThatIsNeitherFullNorAPercentageNamesTheFix() {
+    assertThat(problems(BASE.replace("default: { maxAttempts: 3 }", "default: { maxAttempts: 3, jitter: wild }")))
+        .containsExactly("gateway.yaml:9: policies.retries.default.jitter: \"wild\" (expected: full, or a"
+            + " proportional spread around the delay such as 10% (more than 0, at most 100))");
+    assertThat(problems(BASE + """
+          - { path: /v1.0/search, upstream: graph, timeout: slow }
+        """)).containsExactly("gateway.yaml:30: routes[1].timeout: \"slow\" (expected: one of [default])");
+  }
 }
