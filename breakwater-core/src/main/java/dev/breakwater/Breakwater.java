@@ -157,6 +157,18 @@ public final class Breakwater {
       return this;
     }
 
+    /**
+     * Makes the engine a replacement of {@code previous} (a configuration reload): operator settings carry over, and
+     * so does the state of every breaker, per-tenant breaker registry and retry budget whose config did not change;
+     * bulkheads carry over with the permits of calls in flight, resized in place when their limit changed, so a
+     * bulkhead never admits more than its limit across the switch. Pipelines built on {@code previous} keep running
+     * the calls they hold; new calls should go to pipelines of the new engine.
+     */
+    public Builder replacing(Breakwater previous) {
+      s.previous = Objects.requireNonNull(previous, "previous").engine;
+      return this;
+    }
+
     /** Builds the engine. */
     public Breakwater build() {
       return new Breakwater(new Engine(s));

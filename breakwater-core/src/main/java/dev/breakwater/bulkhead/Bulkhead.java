@@ -20,14 +20,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * wait leaves a future in its lane's queue; every release hands the freed permit to the oldest interactive waiter
  * first, then to the oldest batch waiter if the batch share allows. A waiter that times out completes its future with
  * {@code false} and is skipped when its turn comes.
+ *
+ * <p>A reload that changes the limit {@linkplain #reconfigure resizes the bulkhead in place}: the permits of calls in
+ * flight stay counted, so the new limit holds from the switch on (a smaller limit admits nobody until enough of
+ * them finished). The stripe count stays as it was built. After a shrink a stripe may hold more than its new share
+ * while another has room, so per-stripe checks alone would let the total pass the limit: until no stripe is over its
+ * share, every admission is serialised and checked against the total ("settling"), which only releases can lower.
  */
 public final class Bulkhead {
   private final String name;
-  private final BulkheadConfig config;
+  private volatile BulkheadConfig config;
   private final TimeSource time;
-  private final int batchLimit;
+  private volatile int batchLimit;
   private final AtomicInteger[] stripes;
-  private final int[] shares;
+  private volatile int[] shares;
+  private volatile boolean settling;
   private final int mask;
   private final Object batchAdmission = new Object();
   private final AtomicInteger queued = new AtomicInteger();
@@ -43,11 +50,35 @@ public final class Bulkhead {
     int n = stripeCount(config.maxConcurrent());
     this.mask = n - 1;
     this.stripes = new AtomicInteger[n];
-    this.shares = new int[n];
     for (int i = 0; i < n; i++) {
       stripes[i] = new dev.breakwater.internal.Padded.Int(0);
-      shares[i] = config.maxConcurrent() / n + (i < config.maxConcurrent() % n ? 1 : 0);
     }
+    this.shares = shares(config.maxConcurrent(), n);
+  }
+
+  /** Splits {@code max} permits over {@code n} stripes, the remainder one each to the first stripes. */
+  private static int[] shares(int max, int n) {
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = max / n + (i < max % n ? 1 : 0);
+    }
+    return out;
+  }
+
+  /**
+   * Takes a new config in place, keeping the permits of calls in flight: admissions from now on are checked against
+   * the new limit and reserve, and waiters are served if the limit grew.
+   */
+  public synchronized void reconfigure(BulkheadConfig next) {
+    Objects.requireNonNull(next, "next");
+    int[] nextShares = shares(next.maxConcurrent(), stripes.length);
+    synchronized (batchAdmission) {
+      this.settling = true;
+      this.config = next;
+      this.batchLimit = next.maxConcurrent() - next.interactiveReserve();
+      this.shares = nextShares;
+    }
+    drain();
   }
 
   /** One stripe per two cores (a power of two), and never fewer than 8 permits a stripe. */
@@ -88,6 +119,10 @@ public final class Bulkhead {
 
   /** Takes a permit if one is free for the lane; never waits. */
   public boolean tryAcquire(Lane lane) {
+    BulkheadConfig config = this.config;
+    if (settling) {
+      return settlingAcquire(lane);
+    }
     if (lane == Lane.BATCH && batchLimit < config.maxConcurrent()) {
       synchronized (batchAdmission) {
         // Serialised against other batch admissions; interactive calls racing with it only make the check stricter.
@@ -97,8 +132,25 @@ public final class Bulkhead {
     return takeAnyStripe();
   }
 
+  private boolean settlingAcquire(Lane lane) {
+    synchronized (batchAdmission) {
+      BulkheadConfig config = this.config;
+      int[] shares = this.shares;
+      boolean over = false;
+      for (int i = 0; i <= mask; i++) {
+        over |= stripes[i].get() > shares[i];
+      }
+      if (!over) {
+        settling = false;
+      }
+      int limit = lane == Lane.BATCH ? batchLimit : config.maxConcurrent();
+      return activeCalls() < limit && takeAnyStripe();
+    }
+  }
+
   private boolean takeAnyStripe() {
     int home = home();
+    int[] shares = this.shares;
     for (int k = 0; k <= mask; k++) {
       int i = (home + k) & mask;
       AtomicInteger stripe = stripes[i];
@@ -142,7 +194,7 @@ public final class Bulkhead {
     if (tryAcquire(lane)) {
       return CompletableFuture.completedFuture(Boolean.TRUE);
     }
-    if (maxWaitNanos <= 0 || queued.incrementAndGet() > config.maxQueue()) {
+    if (maxWaitNanos <= 0 || queued.incrementAndGet() > config().maxQueue()) {
       if (maxWaitNanos > 0) {
         queued.decrementAndGet();
       }

@@ -191,6 +191,18 @@ public final class CircuitBreaker {
     force(CircuitState.DISABLED, "disabled by operator");
   }
 
+  /**
+   * Takes the operator's setting of the breaker this one replaces (a reload that changed its config): a forced open,
+   * forced closed or disabled state carries over; any other state starts afresh under the new config.
+   */
+  public void takeOperatorStateFrom(CircuitBreaker previous) {
+    CircuitState s = previous.state();
+    if (s == CircuitState.FORCED_OPEN || s == CircuitState.FORCED_CLOSED
+        || s == CircuitState.DISABLED && previous.config().enabled()) {
+      force(s, "kept from before the reload: " + s);
+    }
+  }
+
   /** Returns the breaker to CLOSED with an empty window. */
   public void reset() {
     force(CircuitState.CLOSED, "reset by operator");

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -46,6 +47,8 @@ public final class Engine {
     public long registryCapacity = 100_000;
     public Duration registryIdle = Duration.ofMinutes(10);
     public long cacheCapacity = 100_000;
+    /** An engine this one replaces (a reload), whose state carries over where the configuration did not change. */
+    public Engine previous;
   }
 
   public final TimeSource time;
@@ -60,12 +63,15 @@ public final class Engine {
   public final long registryCapacity;
   public final Duration registryIdle;
 
-  private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
-  private final Map<String, KeyedRegistry<CircuitBreaker>> tenantBreakers = new ConcurrentHashMap<>();
-  private final Map<String, Bulkhead> bulkheads = new ConcurrentHashMap<>();
-  private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+  private final Map<Scoped, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+  private final Map<Scoped, TenantBreakers> tenantBreakers = new ConcurrentHashMap<>();
+  private final Map<Scoped, Bulkhead> bulkheads = new ConcurrentHashMap<>();
+  private final Map<Scoped, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, Degradation> degradation = new ConcurrentHashMap<>();
   private volatile Degradation globalDegradation = Degradation.NORMAL;
+  // Where breaker transitions are reported: shared with the engines that replace this one, so that a breaker carried
+  // over a reload reports to the listeners of the engine in force.
+  private final AtomicReference<Events> transitions;
 
   /** Creates an engine from settings. */
   public Engine(Settings s) {
@@ -86,32 +92,101 @@ public final class Engine {
     this.idempotencyStore = s.idempotencyStore != null ? s.idempotencyStore
         : new InMemoryIdempotencyStore<>(time, s.registryCapacity);
     this.cacheStore = s.cacheStore != null ? s.cacheStore : new CaffeineCacheStore<>(time, s.cacheCapacity);
+    this.transitions = s.previous != null ? s.previous.transitions : new AtomicReference<>();
+    transitions.set(events);
+    if (s.previous != null) {
+      carryOver(s.previous);
+    }
+  }
+
+  /**
+   * Takes over the state of the engine this one replaces. Operator settings always carry over (degradation levels,
+   * and forced breaker states even when the breaker's config changed); a breaker, a registry of per-tenant breakers
+   * or a retry budget carries over whole (windows, open state, spent budget) when its config is unchanged; a
+   * bulkhead always carries over, resized in place when its limit changed, so the permits of calls in flight stay
+   * counted. State under a config name that no longer exists is dropped.
+   */
+  private void carryOver(Engine old) {
+    globalDegradation = old.globalDegradation;
+    degradation.putAll(old.degradation);
+    old.breakers.forEach((key, b) -> {
+      CircuitBreakerConfig c = existing(() -> policies.circuitBreaker(key.config()));
+      if (c == null) {
+        return;
+      }
+      if (c.equals(b.config())) {
+        breakers.put(key, b);
+        events.emit(l -> l.onCircuitBreakerCreated(b));
+      } else {
+        CircuitBreaker fresh = newBreaker(b.name(), c);
+        fresh.takeOperatorStateFrom(b);
+        breakers.put(key, fresh);
+      }
+    });
+    old.tenantBreakers.forEach((key, r) -> {
+      if (r.config().equals(existing(() -> policies.circuitBreaker(key.config())))) {
+        tenantBreakers.put(key, r);
+      }
+    });
+    old.bulkheads.forEach((key, b) -> {
+      BulkheadConfig c = existing(() -> policies.bulkhead(key.config()));
+      if (c == null) {
+        return;
+      }
+      if (!c.equals(b.config())) {
+        b.reconfigure(c);
+      }
+      bulkheads.put(key, b);
+      events.emit(l -> l.onBulkheadCreated(b));
+    });
+    old.budgets.forEach((key, budget) -> {
+      dev.breakwater.retry.RetryConfig c = existing(() -> policies.retry(key.config()));
+      if (c != null && budget.config().equals(c.budget())) {
+        budgets.put(key, budget);
+      }
+    });
+  }
+
+  /** What an upstream- or domain-scoped instance is keyed by: its scope and the name of its config. */
+  private record Scoped(String scope, String config) {}
+
+  private static <C> C existing(java.util.function.Supplier<C> lookup) {
+    try {
+      return lookup.get();
+    } catch (dev.breakwater.config.ConfigException e) {
+      return null;
+    }
   }
 
   /** The breaker of an upstream under a named config. */
   public CircuitBreaker breaker(String upstream, String configName) {
-    String key = upstream + '|' + configName;
+    Scoped key = new Scoped(upstream, configName);
     CircuitBreaker b = breakers.get(key);
     return b != null ? b : breakers.computeIfAbsent(key, k -> newBreaker(upstream, policies.circuitBreaker(configName)));
   }
 
   /** The registry of per-tenant breakers of an upstream under a named config. */
   public KeyedRegistry<CircuitBreaker> tenantBreakers(String upstream, String configName) {
-    String key = upstream + '|' + configName;
-    KeyedRegistry<CircuitBreaker> r = tenantBreakers.get(key);
+    Scoped key = new Scoped(upstream, configName);
+    TenantBreakers r = tenantBreakers.get(key);
     if (r != null) {
-      return r;
+      return r.registry();
     }
     CircuitBreakerConfig c = policies.circuitBreaker(configName);
-    return tenantBreakers.computeIfAbsent(key, k -> new KeyedRegistry<>("breakers:" + upstream, registryCapacity,
-        registryIdle, tenant -> newBreaker(upstream + "/" + tenant, c), time, events));
+    return tenantBreakers.computeIfAbsent(key, k -> new TenantBreakers(new KeyedRegistry<>("breakers:" + upstream,
+        registryCapacity, registryIdle, tenant -> newBreaker(upstream + "/" + tenant, c), time, events), c))
+        .registry();
   }
+
+  /** The per-tenant breakers of one upstream, all made with {@code config}. */
+  private record TenantBreakers(KeyedRegistry<CircuitBreaker> registry, CircuitBreakerConfig config) {}
 
   private CircuitBreaker newBreaker(String name, CircuitBreakerConfig c) {
     CircuitBreaker b = new CircuitBreaker(name, c, time, events::internalError);
     b.addListener((breaker, from, to, reason) -> {
-      if (events.active()) {
-        events.emit(l -> l.onCircuitTransition(breaker, from, to, reason));
+      Events now = transitions.get();
+      if (now.active()) {
+        now.emit(l -> l.onCircuitTransition(breaker, from, to, reason));
       }
     });
     events.emit(l -> l.onCircuitBreakerCreated(b));
@@ -120,7 +195,7 @@ public final class Engine {
 
   /** The bulkhead of a domain's read or write pool under a named config. */
   public Bulkhead bulkhead(String domain, boolean write, String configName) {
-    String key = domain + (write ? ":write|" : ":read|") + configName;
+    Scoped key = new Scoped(domain + (write ? ":write" : ":read"), configName);
     Bulkhead b = bulkheads.get(key);
     if (b != null) {
       return b;
@@ -136,17 +211,24 @@ public final class Engine {
 
   /** The retry budget of an upstream under a named retry config. */
   public RetryBudget budget(String upstream, String retryName, RetryBudgetConfig c) {
-    return budgets.computeIfAbsent(upstream + '|' + retryName, k -> new RetryBudget(c));
+    return budgets.computeIfAbsent(new Scoped(upstream, retryName), k -> new RetryBudget(c));
   }
 
   /** Every breaker, for admin listings. */
   public Map<String, CircuitBreaker> breakers() {
-    return java.util.Collections.unmodifiableMap(breakers);
+    return display(breakers);
   }
 
   /** Every bulkhead, for admin listings. */
   public Map<String, Bulkhead> bulkheads() {
-    return java.util.Collections.unmodifiableMap(bulkheads);
+    return display(bulkheads);
+  }
+
+  /** A snapshot keyed {@code scope|config}, sorted, for listings (nothing parses these keys). */
+  private static <V> Map<String, V> display(Map<Scoped, V> map) {
+    Map<String, V> out = new java.util.TreeMap<>();
+    map.forEach((k, v) -> out.put(k.scope() + '|' + k.config(), v));
+    return java.util.Collections.unmodifiableMap(out);
   }
 
   /** The degradation level for an upstream: its own if set, else the global one. */

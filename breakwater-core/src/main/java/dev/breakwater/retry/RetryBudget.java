@@ -35,6 +35,11 @@ public final class RetryBudget {
     }
   }
 
+  /** The budget's config. */
+  public RetryBudgetConfig config() {
+    return config;
+  }
+
   /** Counts a first attempt made at {@code nowNanos} (of the engine's time source); it earns {@code ratio} retries. */
   public void onFirstAttempt(long nowNanos) {
     firsts[slot(Math.floorDiv(nowNanos, SECOND)).index].increment();

@@ -100,7 +100,7 @@ public final class Gateway implements AutoCloseable {
     this.ownsVertx = ownsVertx;
     this.stores = new Stores(config, List.of(metrics));
     try {
-      this.runtime.set(new Runtime(config, this));
+      this.runtime.set(new Runtime(config, this, null));
     } catch (RuntimeException e) {
       stores.close();
       throw e;
@@ -235,7 +235,9 @@ public final class Gateway implements AutoCloseable {
       LOG.warn("reload rejected, the running config keeps serving: {}", e.toString());
       return List.of(current.source() + ": " + e.getMessage());
     }
-    Runtime old = runtime.getAndSet(new Runtime(next, this));
+    // The new engine takes over the old one's state (breakers, budgets, bulkhead permits in flight, operator
+    // settings) wherever the config did not change: saving the file must not reset what the fleet has learnt.
+    Runtime old = runtime.getAndSet(new Runtime(next, this, runtime.get().engine));
     // Calls in flight finish on the clients they started with; close those once they can have drained.
     vertx.setTimer(Math.max(1000, next.server().drainTimeout().toMillis()), t -> old.close());
     LOG.info("reloaded {}: {} routes", next.source(), next.routes().size());
@@ -783,7 +785,7 @@ public final class Gateway implements AutoCloseable {
     final JwtVerifier jwt;
     final Map<String, String> rateLimitPolicies = new HashMap<>();
 
-    Runtime(GatewayConfig config, Gateway g) {
+    Runtime(GatewayConfig config, Gateway g, Breakwater previous) {
       this.config = config;
       this.jwt = config.identity().jwt().map(j -> new JwtVerifier(j, System::currentTimeMillis)).orElse(null);
       // A route may share its cache entries between a tenant's users although its cache policy is private: it gets
@@ -797,7 +799,11 @@ public final class Gateway implements AutoCloseable {
           cacheOf.put(r.name(), shared);
         }
       }
-      this.engine = Breakwater.builder()
+      Breakwater.Builder engineBuilder = Breakwater.builder();
+      if (previous != null) {
+        engineBuilder.replacing(previous);
+      }
+      this.engine = engineBuilder
           .timeSource(TIME)
           .executor(TIME)
           .policies(policies.build())

@@ -60,4 +60,48 @@ class ReloadTest {
       }
     }
   }
+
+  @Test
+  void aReloadKeepsOperatorSettingsAndTheBreakersOfUnchangedPolicies(@TempDir Path dir) throws Exception {
+    try (Simulator sim = Simulator.start(SimulatorConfig.defaults().withPort(0))) {
+      String config = String.join("\n",
+          "server: { port: 0 }",
+          "admin: { port: 0, token: reload-test-token-0123456789 }",
+          "policies:",
+          "  circuitBreakers:",
+          "    cb: { failureRateThreshold: 50 }",
+          "upstreams:",
+          "  graph:",
+          "    endpoints:",
+          "      - http://127.0.0.1:" + sim.port(),
+          "    circuitBreaker: cb",
+          "routes:",
+          "  - { name: messages, path: /v1.0/me/messages, upstream: graph, operation: list }",
+          "");
+      Path file = dir.resolve("gateway.yaml");
+      Files.writeString(file, config);
+      try (Gateway g = Gateway.start(ConfigLoader.load(file))) {
+        HttpClient http = HttpClient.newHttpClient();
+        String admin = "http://127.0.0.1:" + g.adminPort();
+        for (String control : new String[] {"/admin/breakers/graph/open?config=cb",
+            "/admin/degradation?level=read_only"}) {
+          assertThat(http.send(HttpRequest.newBuilder(URI.create(admin + control))
+              .header("Authorization", "Bearer reload-test-token-0123456789")
+              .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString())
+              .statusCode()).isEqualTo(200);
+        }
+
+        Files.writeString(file, config.replace("operation: list", "operation: list-messages"));
+        assertThat(g.reload()).isEmpty();
+
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/v1.0/me/messages"))
+            .header("X-Tenant-Id", "t").build();
+        HttpResponse<String> r = http.send(get, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("\"code\":\"CIRCUIT_OPEN\"");
+        assertThat(g.engine().degradation("graph")).isEqualTo(dev.breakwater.Degradation.READ_ONLY);
+        assertThat(sim.counters().totals().received()).isZero();
+      }
+    }
+  }
 }
