@@ -176,7 +176,8 @@ final class Admin {
       List<CompletableFuture<String>> buckets = new ArrayList<>();
       for (String key : keys) {
         buckets.add(gateway.inspect(l, key).toCompletableFuture().exceptionally(x -> null).thenApply(q ->
-            "{\"key\":" + JsonText.quote(key) + ",\"parts\":" + parts(key) + ",\"remaining\":" + (q == null ? "null" : q.remaining())
+            "{\"key\":" + JsonText.quote(key) + ",\"parts\":" + parts(key)
+                + ",\"remaining\":" + (q == null ? "null" : q.remaining())
                 + ",\"reset_seconds\":" + (q == null ? "null" : q.resetSeconds()) + "}"));
       }
       entries.add(CompletableFuture.allOf(buckets.toArray(CompletableFuture[]::new)).thenApply(v -> head
