@@ -132,8 +132,14 @@ public final class StoreKeys {
     return out;
   }
 
+  /** The encoded size of a part, so the builder is allocated once at its final size (a malformed part grows it). */
   private static int room(String part) {
-    return part == null ? 1 : part.length() + 12; // length digits and ':' (a malformed part grows, rarely)
+    if (part == null) {
+      return 1;
+    }
+    int n = part.length();
+    int digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10_000 ? 4 : 10;
+    return digits + 1 + n;
   }
 
   private static boolean wellFormed(String s) {
