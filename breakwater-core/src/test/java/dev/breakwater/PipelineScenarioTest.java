@@ -116,11 +116,11 @@ class PipelineScenarioTest {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
-  void aWriteWithAnIdempotencyKeyAndAnIdempotentWriteAreRetried(Mode mode) {
+  void aWriteDeduplicatedByItsIdempotencyKeyAndAnIdempotentWriteAreRetried(Mode mode) {
     CallContext keyed = CallContext.builder().tenant("contoso").operation("send-mail").kind(OperationKind.WRITE)
-        .idempotencyKey("k-1").build();
+        .idempotencyKey("k-1").fingerprint("f").build();
     h.script(fail(new IOException("reset")), ok("sent"));
-    assertThat(h.run(mode, pipeline(graph()), keyed).value()).isEqualTo("sent");
+    assertThat(h.run(mode, pipeline(graph().withIdempotency("i")), keyed).value()).isEqualTo("sent");
     CallContext put = CallContext.builder().tenant("contoso").operation("put").kind(OperationKind.IDEMPOTENT_WRITE)
         .build();
     h.script(fail(new IOException("reset")), ok("put"));

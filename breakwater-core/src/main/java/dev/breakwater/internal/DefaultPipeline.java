@@ -26,6 +26,7 @@ import dev.breakwater.retry.RetryBudget;
 import dev.breakwater.retry.RetryConfig;
 import dev.breakwater.spi.CacheStore;
 import dev.breakwater.spi.IdempotencyStore;
+import dev.breakwater.spi.StoreKeys;
 import dev.breakwater.time.Cancellable;
 import dev.breakwater.time.TimeSource;
 import java.time.Duration;
@@ -889,7 +890,9 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
         }
       }
     }
-    boolean retryable = retry != null && v.retryable() && ctx.kind().retryable(ctx.idempotencyKey() != null);
+    boolean deduplicated = idempotency != null && ctx.idempotencyKey() != null;
+    boolean retryable = retry != null && v.retryable()
+        && RepeatRule.mayRepeat(ctx.kind(), deduplicated, attempt, v.cause());
     if (!retryable) {
       return stop(ctx, attempt, v, null, null);
     }
@@ -1055,8 +1058,8 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       throw new BreakwaterException(ErrorCode.INVALID_REQUEST, "idempotency key: length " + key.length()
           + " (expected: 1 to " + idempotency.maxKeyLength() + " characters)", null, ctx.correlationId());
     }
-    // Scoped by tenant and operation: one tenant's key can never replay another tenant's response.
-    return tenantOf(ctx) + '\u001f' + (ctx.operation() == null ? "" : ctx.operation()) + '\u001f' + key;
+    // Scoped by tenant, user and operation: nobody else's request, even one of the same tenant, replays a response.
+    return StoreKeys.of(ctx.tenant(), ctx.user(), ctx.operation(), key);
   }
 
   private Duration lease(long deadline) {
@@ -1086,14 +1089,10 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
 
   // --- cache and fallback ---
 
-  /** {@code version:tenant:user:operation:resource}, the user left empty when the cache is shared. */
+  /** {@code version, tenant, user, operation, resource} (see {@link StoreKeys}), no user when the cache is shared. */
   String cacheKey(CallContext ctx) {
-    StringBuilder sb = new StringBuilder(64).append(cache.version()).append(':').append(tenantOf(ctx)).append(':');
-    if (!cache.shared() && ctx.user() != null) {
-      sb.append(ctx.user());
-    }
-    return sb.append(':').append(ctx.operation() == null ? "" : ctx.operation()).append(':')
-        .append(ctx.resource() == null ? "" : ctx.resource()).toString();
+    return StoreKeys.of(cache.version(), ctx.tenant(), cache.shared() ? null : ctx.user(), ctx.operation(),
+        ctx.resource());
   }
 
   private void storeInCache(String key, T value) {
@@ -1130,8 +1129,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   }
 
   private String lastGoodKey(CallContext ctx) {
-    return tenantOf(ctx) + '\u001f' + (ctx.user() == null ? "" : ctx.user()) + '\u001f'
-        + (ctx.operation() == null ? "" : ctx.operation()) + '\u001f' + (ctx.resource() == null ? "" : ctx.resource());
+    return StoreKeys.of(ctx.tenant(), ctx.user(), ctx.operation(), ctx.resource());
   }
 
   private CallResult<T> fallbackFor(CallContext ctx, BreakwaterException e) {

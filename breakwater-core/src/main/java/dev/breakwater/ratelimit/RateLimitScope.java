@@ -1,6 +1,7 @@
 package dev.breakwater.ratelimit;
 
 import dev.breakwater.CallContext;
+import dev.breakwater.spi.StoreKeys;
 
 /** Whose budget a rate limit counts: one shared bucket, or one per tenant, user, operation or upstream. */
 public enum RateLimitScope {
@@ -15,23 +16,27 @@ public enum RateLimitScope {
   /** One bucket per tenant and operation. */
   TENANT_OPERATION;
 
-  /** The bucket key of a call in this scope; a missing id counts as the empty string. */
+  /**
+   * The bucket key of a call in this scope, built by {@link StoreKeys} (an absent id is an absent part): the tenant
+   * first for the tenant scopes, the operation alone for {@link #OPERATION}, no part at all for {@link #GLOBAL}.
+   */
   public String key(CallContext ctx) {
     switch (this) {
       case GLOBAL:
         return "";
       case TENANT:
-        return orEmpty(ctx.tenant());
+        return StoreKeys.of(ctx.tenant());
       case USER:
-        return orEmpty(ctx.tenant()) + '\u001f' + orEmpty(ctx.user());
+        return StoreKeys.of(ctx.tenant(), ctx.user());
       case OPERATION:
-        return orEmpty(ctx.operation());
+        return StoreKeys.of(ctx.operation());
       default:
-        return orEmpty(ctx.tenant()) + '\u001f' + orEmpty(ctx.operation());
+        return StoreKeys.of(ctx.tenant(), ctx.operation());
     }
   }
 
-  private static String orEmpty(String s) {
-    return s == null ? "" : s;
+  /** Whether this scope's keys start with the tenant (the others are shared across tenants). */
+  public boolean byTenant() {
+    return this == TENANT || this == USER || this == TENANT_OPERATION;
   }
 }

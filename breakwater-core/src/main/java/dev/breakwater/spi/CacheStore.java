@@ -6,7 +6,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Where cached values live: Caffeine in this process, Redis (with a Caffeine L1) for a fleet. Keys arrive already
- * scoped (version, tenant, user) by the engine.
+ * scoped by the engine: {@link StoreKeys} encodings of (version, tenant, user, operation, resource).
  *
  * @param <V> the value type
  */
@@ -21,7 +21,10 @@ public interface CacheStore<V> {
   /** Drops one key. */
   void invalidate(String key);
 
-  /** Drops every key that starts with {@code prefix} (for example one tenant, or one version). */
+  /**
+   * Drops every key that starts with {@code prefix}: with a prefix built by {@link StoreKeys} from leading parts (one
+   * version, or one version and tenant), exactly the keys whose leading parts those are.
+   */
   void invalidatePrefix(String prefix);
 
   /** The asynchronous form of {@link #get}. */

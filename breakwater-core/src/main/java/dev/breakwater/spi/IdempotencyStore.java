@@ -7,7 +7,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Where idempotency records live: a key is reserved with the request's fingerprint, then completed with the call's
- * value (replayed to later duplicates) or released when the call failed (so the client can retry).
+ * value (replayed to later duplicates) or released when the call failed (so the client can retry). Keys are
+ * {@link StoreKeys} encodings of (tenant, user, operation, idempotency key).
  *
  * @param <V> the stored value type
  */

@@ -176,7 +176,8 @@ final class Admin {
       List<CompletableFuture<String>> buckets = new ArrayList<>();
       for (String key : keys) {
         buckets.add(gateway.inspect(l, key).toCompletableFuture().exceptionally(x -> null).thenApply(q ->
-            "{\"key\":" + JsonText.quote(key) + ",\"remaining\":" + (q == null ? "null" : q.remaining())
+            "{\"key\":" + JsonText.quote(key) + ",\"parts\":" + parts(key)
+                + ",\"remaining\":" + (q == null ? "null" : q.remaining())
                 + ",\"reset_seconds\":" + (q == null ? "null" : q.resetSeconds()) + "}"));
       }
       entries.add(CompletableFuture.allOf(buckets.toArray(CompletableFuture[]::new)).thenApply(v -> head
@@ -185,6 +186,15 @@ final class Admin {
     }
     CompletableFuture.allOf(entries.toArray(CompletableFuture[]::new)).whenComplete((v, x) -> json(res, 200,
         "{\"limits\":[" + String.join(",", entries.stream().map(CompletableFuture::join).toList()) + "]}"));
+  }
+
+  /** A bucket key's identity parts as a JSON array (the key itself is the store's encoding of them). */
+  private static String parts(String key) {
+    StringBuilder sb = new StringBuilder("[");
+    for (String p : dev.breakwater.spi.StoreKeys.parts(key)) {
+      sb.append(sb.length() == 1 ? "" : ",").append(p == null ? "null" : JsonText.quote(p));
+    }
+    return sb.append(']').toString();
   }
 
   private void controlBreaker(HttpServerRequest req, HttpServerResponse res, String cid, String rest) {

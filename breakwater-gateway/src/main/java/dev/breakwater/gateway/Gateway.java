@@ -22,6 +22,7 @@ import dev.breakwater.gateway.config.UpstreamConfig;
 import dev.breakwater.gateway.http.BoundedReadStream;
 import dev.breakwater.gateway.http.CallerTimeout;
 import dev.breakwater.gateway.http.HopByHop;
+import dev.breakwater.gateway.http.IdempotencyHeader;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.identity.JwtVerifier;
@@ -77,7 +78,6 @@ public final class Gateway implements AutoCloseable {
   static final String CORRELATION_HEADER = "X-Correlation-Id";
   static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
   static final String REPLAYED_HEADER = "Idempotent-Replayed";
-  private static final int MAX_IDEMPOTENCY_KEY = 255;
   private static final EventLoopTime TIME = EventLoopTime.create();
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
@@ -395,8 +395,9 @@ public final class Gateway implements AutoCloseable {
       return;
     }
     String idemKey = req.getHeader(IDEMPOTENCY_HEADER);
-    if (idemKey != null && !validIdempotencyKey(idemKey)) {
-      reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "Idempotency-Key: expected 1 to " + MAX_IDEMPOTENCY_KEY
+    int maxKey = IdempotencyHeader.maxLength(idempotencyOf(rt, r));
+    if (idemKey != null && !IdempotencyHeader.valid(idemKey, maxKey)) {
+      reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "Idempotency-Key: expected 1 to " + maxKey
           + " visible ASCII characters", -1, cid), false);
       return;
     }
@@ -471,7 +472,9 @@ public final class Gateway implements AutoCloseable {
   private CompletableFuture<Void> forwardThroughPipeline(Runtime rt, RouteConfig r, HttpServerRequest req,
       RequestBody body, String cid, String tenant, String user, String idemKey) {
     HttpServerResponse res = req.response();
-    OperationKind kind = r.kind().resolve(req.method().name(), idemKey != null);
+    // A key makes a write repeatable only where the route's idempotency policy deduplicates it.
+    OperationKind kind = r.kind().resolve(req.method().name(),
+        IdempotencyHeader.deduplicates(idempotencyOf(rt, r), idemKey));
     if (body.stream() != null && kind.retryable(false)) {
       kind = OperationKind.WRITE; // a streamed body can be sent once: nothing retries it
     }
@@ -707,17 +710,9 @@ public final class Gateway implements AutoCloseable {
     return CorrelationIds.correlationId();
   }
 
-  static boolean validIdempotencyKey(String key) {
-    if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY) {
-      return false;
-    }
-    for (int i = 0; i < key.length(); i++) {
-      char c = key.charAt(i);
-      if (c < 0x21 || c > 0x7e) {
-        return false;
-      }
-    }
-    return true;
+  /** The route's idempotency policy, or null when it has none. */
+  private static dev.breakwater.idempotency.IdempotencyConfig idempotencyOf(Runtime rt, RouteConfig r) {
+    return r.idempotency() == null ? null : rt.config.policies().idempotency(r.idempotency());
   }
 
   private static String fingerprint(HttpServerRequest req, Buffer body) {

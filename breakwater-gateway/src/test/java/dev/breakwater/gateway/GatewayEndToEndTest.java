@@ -97,7 +97,7 @@ class GatewayEndToEndTest {
         .header("Authorization", "Bearer " + GatewayTestSupport.TOKEN));
     assertThat(limits.statusCode()).isEqualTo(200);
     assertThat(limits.body()).contains("{\"name\":\"tiny\",\"scope\":\"tenant\",\"permits\":2,\"period_ms\":60000,"
-        + "\"burst\":2,\"routes\":[").contains("\"key\":\"busy\",\"remaining\":0");
+        + "\"burst\":2,\"routes\":[").contains("\"key\":\"4:busy\",\"parts\":[\"busy\"],\"remaining\":0");
     assertThat(s.send(HttpRequest.newBuilder(s.admin("/admin/limits"))).statusCode()).isEqualTo(401);
   }
 

@@ -137,6 +137,6 @@ class GatewayFleetTest {
         .header("Authorization", "Bearer fleet-test-token-0123456789").build(), HttpResponse.BodyHandlers.ofString());
     assertThat(limits.statusCode()).isEqualTo(200);
     assertThat(limits.body()).contains("\"name\":\"fleet-tenant\"").contains("\"routes\":[\"events\"]")
-        .contains("\"key\":\"fabrikam\",\"remaining\":3");
+        .contains("\"key\":\"8:fabrikam\",\"parts\":[\"fabrikam\"],\"remaining\":3");
   }
 }

@@ -6,6 +6,7 @@ import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitScope;
 import dev.breakwater.redis.testing.RedisExtension;
 import dev.breakwater.spi.RateLimitStore;
+import dev.breakwater.spi.StoreKeys;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class ClusterFailoverTest {
         .withCommandTimeout(Duration.ofMillis(500)).withOpenDuration(Duration.ofMillis(500)))) {
       RateLimitStore store = state.rateLimitStore();
       for (int i = 0; i < 100; i++) {
-        assertThat(store.tryAcquire(limit, "tenant-" + i, 1).isAllowed()).isTrue();
+        assertThat(store.tryAcquire(limit, StoreKeys.of("tenant-" + i), 1).isAllowed()).isTrue();
       }
       REDIS.redisCluster().killMaster(0);
       int answered = 0;
@@ -31,7 +32,7 @@ class ClusterFailoverTest {
       // Every call answers (from Redis or from local state) while the cluster fails over; none throws.
       while (System.nanoTime() < end) {
         for (int i = 0; i < 100; i++) {
-          assertThat(store.tryAcquire(limit, "tenant-" + i, 1).isAllowed()).isTrue();
+          assertThat(store.tryAcquire(limit, StoreKeys.of("tenant-" + i), 1).isAllowed()).isTrue();
           answered++;
         }
         if (!state.health().degraded() && answered > 1000) {
@@ -44,7 +45,7 @@ class ClusterFailoverTest {
       assertThat(state.health().degraded()).as(state.health().detail()).isFalse();
       long before = state.health().degradedDecisions();
       for (int i = 0; i < 100; i++) {
-        store.tryAcquire(limit, "tenant-" + i, 1);
+        store.tryAcquire(limit, StoreKeys.of("tenant-" + i), 1);
       }
       assertThat(state.health().degradedDecisions()).as("after the failover, decisions are on Redis again")
           .isEqualTo(before);

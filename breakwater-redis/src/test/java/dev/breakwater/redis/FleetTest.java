@@ -12,6 +12,7 @@ import dev.breakwater.config.Policies;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitScope;
 import dev.breakwater.redis.testing.RedisServer;
+import dev.breakwater.spi.StoreKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,7 +171,7 @@ class FleetTest {
     RateLimitConfig ten = RateLimitConfig.of("ten", RateLimitScope.TENANT, 10, Duration.ofMinutes(1));
     int admitted = 0;
     for (int i = 0; i < 20; i++) {
-      admitted += states.get(0).rateLimitStore().tryAcquire(ten, "contoso", 1).isAllowed() ? 1 : 0;
+      admitted += states.get(0).rateLimitStore().tryAcquire(ten, StoreKeys.of("contoso"), 1).isAllowed() ? 1 : 0;
     }
     assertThat(admitted).as("10 tokens split over 2 live instances").isEqualTo(5);
     assertThat(states.get(0).health().degraded()).isTrue();

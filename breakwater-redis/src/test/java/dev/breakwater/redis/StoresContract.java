@@ -7,6 +7,8 @@ import dev.breakwater.BreakwaterException;
 import dev.breakwater.CallContext;
 import dev.breakwater.OperationKind;
 import dev.breakwater.Pipeline;
+import dev.breakwater.Source;
+import dev.breakwater.cache.CacheConfig;
 import dev.breakwater.cache.CacheEntry;
 import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.config.Policies;
@@ -19,6 +21,7 @@ import dev.breakwater.redis.testing.RedisExtension;
 import dev.breakwater.spi.CacheStore;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.spi.RateLimitStore;
+import dev.breakwater.spi.StoreKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,42 +87,45 @@ abstract class StoresContract {
   void aBucketAdmitsItsBurstThenDeniesWithTheWaitUntilItRefills() {
     RateLimitStore store = connect().rateLimitStore();
     for (int i = 0; i < 5; i++) {
-      RateLimitDecision d0 = store.tryAcquire(TENANT, "contoso", 1);
+      RateLimitDecision d0 = store.tryAcquire(TENANT, StoreKeys.of("contoso"), 1);
       assertThat(d0.isAllowed()).as("call %d: %s", i, d0).isTrue();
     }
-    RateLimitDecision d = store.tryAcquire(TENANT, "contoso", 1);
+    RateLimitDecision d = store.tryAcquire(TENANT, StoreKeys.of("contoso"), 1);
     assertThat(d.isAllowed()).isFalse();
     assertThat(d.deniedBy()).isEqualTo("tenant");
     assertThat(d.retryAfter()).isBetween(Duration.ofSeconds(10), Duration.ofSeconds(12));
-    assertThat(store.tryAcquire(TENANT, "fabrikam", 1).isAllowed()).as("another tenant").isTrue();
-    assertThat(store.tryAcquire(TENANT, "contoso", 6).never()).isTrue();
+    assertThat(store.tryAcquire(TENANT, StoreKeys.of("fabrikam"), 1).isAllowed()).as("another tenant").isTrue();
+    assertThat(store.tryAcquire(TENANT, StoreKeys.of("contoso"), 6).never()).isTrue();
   }
 
   @Test
   void severalLimitsAreAllOrNoneInOneScript() {
     RateLimitStore store = connect().rateLimitStore();
     List<RateLimitConfig> limits = List.of(TENANT, USER);
+    List<String> alice = List.of(StoreKeys.of("contoso"), StoreKeys.of("contoso", "alice"));
     for (int i = 0; i < 3; i++) {
-      assertThat(store.tryAcquireAll(limits, List.of("contoso", "contoso\u001falice"), 1).isAllowed()).isTrue();
+      assertThat(store.tryAcquireAll(limits, alice, 1).isAllowed()).isTrue();
     }
-    RateLimitDecision d = store.tryAcquireAll(limits, List.of("contoso", "contoso\u001falice"), 1);
+    RateLimitDecision d = store.tryAcquireAll(limits, alice, 1);
     assertThat(d.deniedBy()).isEqualTo("user");
     // The denied call charged nothing: the tenant bucket still holds exactly two tokens.
-    assertThat(store.tryAcquire(TENANT, "contoso", 2).isAllowed()).isTrue();
-    assertThat(store.tryAcquire(TENANT, "contoso", 1).isAllowed()).isFalse();
+    assertThat(store.tryAcquire(TENANT, StoreKeys.of("contoso"), 2).isAllowed()).isTrue();
+    assertThat(store.tryAcquire(TENANT, StoreKeys.of("contoso"), 1).isAllowed()).isFalse();
   }
 
   @Test
   void crossTenantLimitsWorkBesideTenantLimits() {
     RateLimitStore store = connect().rateLimitStore();
     List<RateLimitConfig> limits = List.of(TENANT, OPERATION);
-    assertThat(store.tryAcquireAll(limits, List.of("contoso", "list"), 5).isAllowed()).isTrue();
-    RateLimitDecision d = store.tryAcquireAll(limits, List.of("contoso", "list"), 1);
+    List<String> contoso = List.of(StoreKeys.of("contoso"), StoreKeys.of("list"));
+    assertThat(store.tryAcquireAll(limits, contoso, 5).isAllowed()).isTrue();
+    RateLimitDecision d = store.tryAcquireAll(limits, contoso, 1);
     assertThat(d.deniedBy()).isEqualTo("tenant");
     // the operation bucket was refunded or never charged: 95 tokens left for another tenant
-    assertThat(store.tryAcquireAll(limits, List.of("fabrikam", "list"), 5).isAllowed()).isTrue();
-    assertThat(store.tryAcquire(OPERATION, "list", 90).isAllowed()).isTrue();
-    assertThat(store.tryAcquire(OPERATION, "list", 1).isAllowed()).isFalse();
+    List<String> fabrikam = List.of(StoreKeys.of("fabrikam"), StoreKeys.of("list"));
+    assertThat(store.tryAcquireAll(limits, fabrikam, 5).isAllowed()).isTrue();
+    assertThat(store.tryAcquire(OPERATION, StoreKeys.of("list"), 90).isAllowed()).isTrue();
+    assertThat(store.tryAcquire(OPERATION, StoreKeys.of("list"), 1).isAllowed()).isFalse();
   }
 
   @Test
@@ -128,7 +134,7 @@ abstract class StoresContract {
     RateLimitStore b = connect().rateLimitStore();
     int admitted = 0;
     for (int i = 0; i < 10; i++) {
-      admitted += (i % 2 == 0 ? a : b).tryAcquire(TENANT, "shared", 1).isAllowed() ? 1 : 0;
+      admitted += (i % 2 == 0 ? a : b).tryAcquire(TENANT, StoreKeys.of("shared"), 1).isAllowed() ? 1 : 0;
     }
     assertThat(admitted).isEqualTo(5);
   }
@@ -149,10 +155,25 @@ abstract class StoresContract {
   }
 
   @Test
+  void aGateOfATenantWhoseIdHoldsDelimitersAndBracesReachesTheOthersForThatTenantOnly() throws Exception {
+    RedisState a = connect();
+    RedisState b = connect();
+    Thread.sleep(200); // let both subscriptions settle before the publish
+    String tenant = "t\u001fgraph:{x}%7D";
+    a.throttleGateStore().close("graph", tenant, System.currentTimeMillis() + 5_000);
+    eventually("instance B sees the gate", () -> b.throttleGateStore().closedUntil("graph", tenant) > 0);
+    assertThat(b.throttleGateStore().closedUntil("graph", "t")).isZero();
+    RedisState c = connect();
+    c.resyncGates().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(c.throttleGateStore().closedUntil("graph", tenant)).as("reloaded after a reconnect").isPositive();
+    assertThat(c.throttleGateStore().closedUntil("graph", "t")).isZero();
+  }
+
+  @Test
   void idempotencyRecordsReserveReplayConflictMismatchAndRelease() {
     IdempotencyStore<String> a = connect().idempotencyStore(ValueCodec.utf8());
     IdempotencyStore<String> b = connect().idempotencyStore(ValueCodec.utf8());
-    String key = "contoso\u001fsend\u001fk-1";
+    String key = StoreKeys.of("contoso", null, "send", "k-1");
     assertThat(a.reserve(key, "body#1", Duration.ofSeconds(30)).status()).isEqualTo(Reservation.Status.RESERVED);
     assertThat(b.reserve(key, "body#1", Duration.ofSeconds(30)).status()).isEqualTo(Reservation.Status.CONFLICT);
     assertThat(b.reserve(key, "body#2", Duration.ofSeconds(30)).status()).isEqualTo(Reservation.Status.MISMATCH);
@@ -160,7 +181,7 @@ abstract class StoresContract {
     Reservation<String> replay = b.reserve(key, "body#1", Duration.ofSeconds(30));
     assertThat(replay.status()).isEqualTo(Reservation.Status.REPLAY);
     assertThat(replay.value()).isEqualTo("sent ✓");
-    String other = "contoso\u001fsend\u001fk-2";
+    String other = StoreKeys.of("contoso", null, "send", "k-2");
     a.reserve(other, "x", Duration.ofSeconds(30));
     b.release(other, "not mine");
     assertThat(b.reserve(other, "x", Duration.ofSeconds(30)).status()).as("release checks the owner")
@@ -172,7 +193,7 @@ abstract class StoresContract {
   @Test
   void anInFlightLeaseExpiresSoACrashedHolderDoesNotBlockTheKeyForever() throws Exception {
     IdempotencyStore<String> a = connect().idempotencyStore(ValueCodec.utf8());
-    String key = "contoso\u001fsend\u001fcrashed";
+    String key = StoreKeys.of("contoso", null, "send", "crashed");
     a.reserve(key, "f", Duration.ofMillis(300));
     eventually("the lease expires", () -> a.reserve(key, "f", Duration.ofSeconds(30)).status()
         == Reservation.Status.RESERVED);
@@ -225,11 +246,12 @@ abstract class StoresContract {
     CacheStore<String> b = connect().cacheStore("graph", ValueCodec.utf8(), 1000);
     Thread.sleep(200);
     long now = System.currentTimeMillis();
-    a.put("v1:contoso:alice:folders:", new CacheEntry<>("inbox", now + 60_000, now + 120_000));
-    eventually("B reads A's entry from L2", () -> b.get("v1:contoso:alice:folders:") != null);
-    assertThat(b.get("v1:contoso:alice:folders:").value()).isEqualTo("inbox"); // now in B's L1 too
-    a.invalidate("v1:contoso:alice:folders:");
-    eventually("B's L1 copy is dropped", () -> b.get("v1:contoso:alice:folders:") == null);
+    String key = StoreKeys.of("v1", "contoso", "alice", "folders", "");
+    a.put(key, new CacheEntry<>("inbox", now + 60_000, now + 120_000));
+    eventually("B reads A's entry from L2", () -> b.get(key) != null);
+    assertThat(b.get(key).value()).isEqualTo("inbox"); // now in B's L1 too
+    a.invalidate(key);
+    eventually("B's L1 copy is dropped", () -> b.get(key) == null);
   }
 
   @Test
@@ -238,15 +260,68 @@ abstract class StoresContract {
     CacheStore<String> a = s.cacheStore("graph", ValueCodec.utf8(), 10);
     long now = System.currentTimeMillis();
     for (int i = 0; i < 1200; i++) {
-      a.put("v1:contoso:u" + i + ":folders:", new CacheEntry<>("x" + i, now + 60_000, now + 60_000));
-      a.put("v1:fabrikam:u" + i + ":folders:", new CacheEntry<>("y" + i, now + 60_000, now + 60_000));
+      a.put(StoreKeys.of("v1", "contoso", "u" + i, "folders", ""), new CacheEntry<>("x" + i, now + 60_000,
+          now + 60_000));
+      a.put(StoreKeys.of("v1", "fabrikam", "u" + i, "folders", ""), new CacheEntry<>("y" + i, now + 60_000,
+          now + 60_000));
     }
-    eventually("all 2400 entries written", () -> a.get("v1:fabrikam:u1199:folders:") != null
-        && a.get("v1:contoso:u1199:folders:") != null);
-    a.invalidatePrefix("v1:contoso:");
+    eventually("all 2400 entries written", () -> a.get(StoreKeys.of("v1", "fabrikam", "u1199", "folders", "")) != null
+        && a.get(StoreKeys.of("v1", "contoso", "u1199", "folders", "")) != null);
+    a.invalidatePrefix(StoreKeys.of("v1", "contoso"));
     for (int i = 0; i < 1200; i += 97) {
-      assertThat(a.get("v1:contoso:u" + i + ":folders:")).isNull();
-      assertThat(a.get("v1:fabrikam:u" + i + ":folders:")).isNotNull();
+      assertThat(a.get(StoreKeys.of("v1", "contoso", "u" + i, "folders", ""))).isNull();
+      assertThat(a.get(StoreKeys.of("v1", "fabrikam", "u" + i, "folders", ""))).isNotNull();
     }
+  }
+
+  private static final Policies IDENTITY_POLICIES = Policies.builder()
+      .cache("c", CacheConfig.of(Duration.ofMinutes(5)))
+      .idempotency("i", IdempotencyConfig.defaults())
+      .build();
+
+  /** A pipeline on its own instance (its own L1): what it finds in the cache came from Redis. */
+  private Pipeline<String> instance(PipelineConfig c) {
+    RedisState s = connect();
+    return Breakwater.builder().policies(IDENTITY_POLICIES).build().<String>pipeline(c)
+        .cacheStore(s.cacheStore("graph", ValueCodec.utf8(), 1000))
+        .idempotencyStore(s.idempotencyStore(ValueCodec.utf8())).build();
+  }
+
+  private static CallContext me(String tenant, String user, String resource) {
+    return CallContext.builder().tenant(tenant).user(user).operation("me").resource(resource).build();
+  }
+
+  @Test
+  void aCachedReadInRedisIsNeverServedToAnotherTenantWhoseIdsSplitOnAColonTheOtherWay() throws Exception {
+    PipelineConfig c = PipelineConfig.named("me").withUpstream("graph").withCache("c");
+    Pipeline<String> writer = instance(c);
+    Pipeline<String> reader = instance(c);
+    for (String resource : List.of("/sync", "/async")) {
+      writer.execute(me("tA", "z:u", resource), () -> "profile of tA/z:u");
+      eventually("the entry reached Redis", () -> reader.executeForResult(me("tA", "z:u", resource), () -> "miss")
+          .source() == Source.CACHE);
+    }
+    AtomicInteger upstream = new AtomicInteger();
+    assertThat(instance(c).executeForResult(me("tA:z", "u", "/sync"), () -> "sync #" + upstream.incrementAndGet())
+        .source()).as("synchronous read of tenant tA:z, user u").isEqualTo(Source.UPSTREAM);
+    assertThat(instance(c).executeAsyncForResult(me("tA:z", "u", "/async"), () -> java.util.concurrent
+        .CompletableFuture.completedFuture("async #" + upstream.incrementAndGet())).toCompletableFuture()
+        .get(10, TimeUnit.SECONDS).source()).as("asynchronous read of tenant tA:z, user u").isEqualTo(Source.UPSTREAM);
+    assertThat(upstream).hasValue(2);
+  }
+
+  @Test
+  void anIdempotentResponseInRedisIsNeverReplayedToAnotherUserOfTheTenant() throws Exception {
+    PipelineConfig c = PipelineConfig.named("send").withUpstream("graph").withIdempotency("i");
+    CallContext u1 = CallContext.builder().tenant("contoso").user("u1").operation("send").kind(OperationKind.WRITE)
+        .idempotencyKey("order-7").fingerprint("POST /send #1").build();
+    instance(c).execute(u1, () -> "201 for u1");
+    CallContext u2 = u1.toBuilder().user("u2").build();
+    assertThat(instance(c).executeForResult(u2, () -> "201 for u2 (sync)").value()).isEqualTo("201 for u2 (sync)");
+    CallContext u3 = u1.toBuilder().user("u3").build();
+    assertThat(instance(c).executeAsyncForResult(u3, () -> java.util.concurrent.CompletableFuture.completedFuture(
+        "201 for u3 (async)")).toCompletableFuture().get(10, TimeUnit.SECONDS).value()).isEqualTo("201 for u3 (async)");
+    assertThat(instance(c).executeForResult(u1, () -> "executed again").source()).as("u1's own duplicate replays")
+        .isEqualTo(Source.REPLAY);
   }
 }

@@ -2,6 +2,7 @@ package dev.breakwater.bench.redis;
 
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitScope;
+import dev.breakwater.spi.StoreKeys;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -51,7 +52,7 @@ final class Bench {
    * RateLimitScope.key(ctx) builds them.
    */
   static List<String> keys(int limits, String tenant, String user, String op) {
-    List<String> all = List.of(tenant, tenant + '\u001f' + user, tenant + '\u001f' + op);
+    List<String> all = List.of(StoreKeys.of(tenant), StoreKeys.of(tenant, user), StoreKeys.of(tenant, op));
     return all.subList(0, limits);
   }
 

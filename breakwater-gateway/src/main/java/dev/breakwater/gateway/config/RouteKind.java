@@ -5,17 +5,23 @@ import java.util.Locale;
 
 /** How a route decides a call's {@link OperationKind}, which decides whether it may be retried. */
 public enum RouteKind {
-  /** From the method: GET, HEAD and OPTIONS read; PUT and DELETE are idempotent; others write unless keyed. */
+  /**
+   * From the method: GET, HEAD and OPTIONS read; PUT and DELETE are idempotent; others write, unless the route's
+   * idempotency policy deduplicates the request by its key.
+   */
   AUTO,
   /** Every call reads. */
   READ,
   /** Every call is an idempotent write. */
   IDEMPOTENT_WRITE,
-  /** Every call is a write (retried only with an idempotency key). */
+  /** Every call is a write (retried only when the route's idempotency policy deduplicates it by its key). */
   WRITE;
 
-  /** The kind of a call with this HTTP method, given whether it carries an {@code Idempotency-Key}. */
-  public OperationKind resolve(String method, boolean hasIdempotencyKey) {
+  /**
+   * The kind of a call with this HTTP method, given whether it is deduplicated: it carries an
+   * {@code Idempotency-Key} AND the route has an idempotency policy (a key alone deduplicates nothing).
+   */
+  public OperationKind resolve(String method, boolean deduplicated) {
     switch (this) {
       case READ:
         return OperationKind.READ;
@@ -33,7 +39,7 @@ public enum RouteKind {
           case "DELETE":
             return OperationKind.IDEMPOTENT_WRITE;
           default:
-            return hasIdempotencyKey ? OperationKind.IDEMPOTENT_WRITE : OperationKind.WRITE;
+            return deduplicated ? OperationKind.IDEMPOTENT_WRITE : OperationKind.WRITE;
         }
     }
   }

@@ -1,5 +1,7 @@
 package dev.breakwater.redis.internal;
 
+import dev.breakwater.spi.StoreKeys;
+
 /**
  * Key layout. Every key that one decision touches carries the same hash tag, {@code {tenant}}, so that a multi-key
  * script runs on one Redis Cluster node; cross-tenant buckets (GLOBAL, OPERATION scopes) carry {@code {*global}}.
@@ -32,10 +34,16 @@ public final class Keys {
     return sb.append('}').toString();
   }
 
-  /** The tenant part of an engine key of the form {@code tenant\u001frest}, or the whole key. */
-  public static String tenantOf(String engineKey) {
-    int i = engineKey.indexOf('\u001f');
-    return i < 0 ? engineKey : engineKey.substring(0, i);
+  /**
+   * The hash tag of an engine key whose first part is the tenant ({@link StoreKeys#tenantOf}); a key not built by
+   * {@link StoreKeys} (a caller using a store directly) has no tenant to read and gets the tag of no tenant.
+   */
+  public static String tenantTag(String engineKey) {
+    try {
+      return tag(StoreKeys.tenantOf(engineKey));
+    } catch (IllegalArgumentException e) {
+      return tag(null);
+    }
   }
 
   /** Escapes glob characters so that a literal prefix can be used in SCAN MATCH. */

@@ -181,7 +181,7 @@ public final class RedisIdempotencyStore<V> implements IdempotencyStore<V> {
   }
 
   private String redisKey(String engineKey) {
-    return redis.prefix() + ":idem:" + Keys.tag(Keys.tenantOf(engineKey)) + engineKey;
+    return redis.prefix() + ":idem:" + Keys.tenantTag(engineKey) + engineKey;
   }
 
   // One digest per thread: MessageDigest.getInstance looks up the provider on every call.

@@ -4,7 +4,6 @@ import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitDecision;
 import dev.breakwater.ratelimit.RateLimitQuota;
-import dev.breakwater.ratelimit.RateLimitScope;
 import dev.breakwater.redis.RedisStateConfig;
 import dev.breakwater.spi.RateLimitStore;
 import dev.breakwater.time.TimeSource;
@@ -266,8 +265,7 @@ public final class RedisRateLimitStore implements RateLimitStore {
   }
 
   private static String tag(RateLimitConfig limit, String key) {
-    RateLimitScope s = limit.scope();
-    return s == RateLimitScope.GLOBAL || s == RateLimitScope.OPERATION ? "{*global}" : Keys.tag(Keys.tenantOf(key));
+    return limit.scope().byTenant() ? Keys.tenantTag(key) : "{*global}";
   }
 
   /** A bucket's state as the scripts report it: remaining tokens at {@code at}, microseconds to full after it. */

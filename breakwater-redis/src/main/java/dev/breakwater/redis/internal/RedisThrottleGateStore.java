@@ -1,5 +1,6 @@
 package dev.breakwater.redis.internal;
 
+import dev.breakwater.spi.StoreKeys;
 import dev.breakwater.spi.ThrottleGateStore;
 import dev.breakwater.throttle.InMemoryThrottleGateStore;
 import dev.breakwater.time.TimeSource;
@@ -21,7 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisThrottleGateStore implements ThrottleGateStore {
   private static final Logger LOG = LoggerFactory.getLogger(RedisThrottleGateStore.class);
-  private static final char SEP = '\u001f';
 
   private final RedisConnector redis;
   private final RedisGuard guard;
@@ -56,8 +56,10 @@ public final class RedisThrottleGateStore implements ThrottleGateStore {
     if (remaining <= 0) {
       return;
     }
-    String member = upstream + SEP + tenant;
-    byte[] message = (instance + SEP + remaining + SEP + member).getBytes(StandardCharsets.UTF_8);
+    // Tenant first, as in every store key; both encoded so that no id can shift the other's boundary.
+    String member = StoreKeys.of(tenant, upstream);
+    byte[] message = StoreKeys.of(instance, Long.toString(remaining), tenant, upstream)
+        .getBytes(StandardCharsets.UTF_8);
     // SET and PUBLISH go out together (one round trip on the pipelined connection), not one after the other.
     guard.fireAndForget(() -> CompletableFuture.allOf(
         redis.commands().set(keyPrefix + Keys.tag(tenant) + member,
@@ -68,15 +70,12 @@ public final class RedisThrottleGateStore implements ThrottleGateStore {
 
   private void onMessage(byte[] message) {
     try {
-      String m = new String(message, StandardCharsets.UTF_8);
-      int i = m.indexOf(SEP);
-      if (m.substring(0, i).equals(instance)) {
+      java.util.List<String> m = StoreKeys.parts(new String(message, StandardCharsets.UTF_8));
+      if (m.get(0).equals(instance)) {
         return; // our own gate, already closed locally (re-applying it would stretch it by the round trip)
       }
-      int a = m.indexOf(SEP, i + 1);
-      int b = m.indexOf(SEP, a + 1);
-      long remaining = Long.parseLong(m.substring(i + 1, a));
-      local.close(m.substring(a + 1, b), m.substring(b + 1), time.epochMillis() + remaining);
+      long remaining = Long.parseLong(m.get(1));
+      local.close(m.get(3), m.get(2), time.epochMillis() + remaining);
     } catch (RuntimeException e) {
       LOG.warn("ignored a malformed gate message on {}", channel, e);
     }
@@ -100,9 +99,14 @@ public final class RedisThrottleGateStore implements ThrottleGateStore {
       CompletableFuture<?>[] reads = c.getKeys().stream().map(k -> redis.commands().pttl(k).toCompletableFuture()
           .thenAccept(ttl -> {
             if (ttl != null && ttl > 0) {
-              String member = k.substring(k.indexOf('}') + 1);
-              int s = member.indexOf(SEP);
-              local.close(member.substring(0, s), member.substring(s + 1), time.epochMillis() + ttl);
+              // The tag escapes braces, so its '}' is the first one after the prefix; the member follows it.
+              String member = k.substring(k.indexOf('}', keyPrefix.length()) + 1);
+              try {
+                local.close(StoreKeys.part(member, 1), StoreKeys.tenantOf(member), time.epochMillis() + ttl);
+              } catch (IllegalArgumentException e) {
+                // A gate written by an older version (another member layout): it expires with its window.
+                LOG.debug("skipped a gate key of another layout: {}", k);
+              }
             }
           })).toArray(CompletableFuture[]::new);
       int n = loaded + reads.length;

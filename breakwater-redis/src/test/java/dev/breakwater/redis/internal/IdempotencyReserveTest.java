@@ -7,6 +7,7 @@ import dev.breakwater.redis.RedisState;
 import dev.breakwater.redis.RedisStateConfig;
 import dev.breakwater.redis.ValueCodec;
 import dev.breakwater.redis.testing.RedisExtension;
+import dev.breakwater.spi.StoreKeys;
 import java.time.Duration;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,7 +29,7 @@ class IdempotencyReserveTest {
       if (byScript) {
         store.reserveByScriptOnly();
       }
-      String key = "contoso\u001fsend\u001f" + (byScript ? "script" : "set-nx-get");
+      String key = StoreKeys.of("contoso", null, "send", byScript ? "script" : "set-nx-get");
       Duration lease = Duration.ofSeconds(30);
       assertThat(store.reserve(key, "body#1", lease).status()).isEqualTo(Reservation.Status.RESERVED);
       assertThat(store.reserve(key, "body#1", lease).status()).isEqualTo(Reservation.Status.CONFLICT);
