@@ -192,10 +192,11 @@ public final class ResponseRelay {
       res.setChunked(true); // the upstream sent no length (it was chunked): so do we
     }
     // A caller that leaves mid-stream frees the upstream connection at once, not when the upstream next writes.
+    // Only the reset here: the pipe's own exception handler must see it, so that the pipe completes (below).
     res.closeHandler(v -> {
       if (!res.ended()) {
         clientGone();
-        discard(up);
+        up.stream().request().reset();
       }
     });
     // A failure on either side cuts both: the caller must not take a truncated body for a whole one, and the
