@@ -3,12 +3,10 @@ package dev.breakwater.gateway;
 import dev.breakwater.Breakwater;
 import dev.breakwater.BreakwaterException;
 import dev.breakwater.CallContext;
-import dev.breakwater.CallResult;
 import dev.breakwater.CorrelationIds;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.OperationKind;
 import dev.breakwater.Pipeline;
-import dev.breakwater.Source;
 import dev.breakwater.cache.CaffeineCacheStore;
 import dev.breakwater.classify.Classifier;
 import dev.breakwater.classify.HttpClassifier;
@@ -25,6 +23,7 @@ import dev.breakwater.gateway.http.HopByHop;
 import dev.breakwater.gateway.http.IdempotencyHeader;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.UpstreamResponse;
+import dev.breakwater.gateway.response.ResponseRelay;
 import dev.breakwater.gateway.identity.JwtVerifier;
 import dev.breakwater.gateway.internal.EventLoopTime;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
@@ -89,6 +88,8 @@ public final class Gateway implements AutoCloseable {
   private final Stores stores;
   private final AtomicReference<Runtime> runtime = new AtomicReference<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  // Callers that left before their answer was written: counted, not logged as errors.
+  private final io.micrometer.core.instrument.Counter clientsGone = registry.counter("breakwater.gateway.clients.gone");
   private volatile boolean draining;
   private static final int EVENT_LOOPS = Math.max(1, java.lang.Runtime.getRuntime().availableProcessors());
   private final List<HttpServer> servers = new java.util.ArrayList<>();
@@ -217,6 +218,11 @@ public final class Gateway implements AutoCloseable {
   /** Whether the gateway is draining for shutdown. */
   boolean draining() {
     return draining;
+  }
+
+  /** How many calls are in flight (from the body read to the last byte of the answer). */
+  int inFlight() {
+    return inFlight.get();
   }
 
   /**
@@ -494,13 +500,15 @@ public final class Gateway implements AutoCloseable {
     // The body is kept whole only where a store needs it: an idempotent replay, or a cache entry.
     boolean buffer = idemKey != null || (r.cache() != null && pipeline == rt.pipelines.get(r.name()));
     long maxBody = rt.config.server().maxBodyBytes();
-    return pipeline.executeAsyncForResult(ctx, () -> upstream.send(req.method(), resource, headers, body, buffer,
-            maxBody))
-        .toCompletableFuture()
-        .handle((result, error) -> {
+    // The outcome may complete on any thread (a Redis client's, a timer's): the relay answers on this request's loop,
+    // and the upstream call runs there too, so that a streamed answer is piped within one thread.
+    ResponseRelay relay = ResponseRelay.of(req, cid, clientsGone::increment);
+    io.vertx.core.Context loop = relay.context();
+    return relay.answer(pipeline.executeAsyncForResult(ctx, () -> upstream.send(loop, req.method(), resource, headers,
+        body, buffer, maxBody)), rt.deadlineMillis.getOrDefault(r.name(), 0L), (result, error) -> {
           rateLimitHeaders(rt, r, ctx, res, error);
           if (error == null) {
-            return relay(req, result, cid);
+            return relay.relay(result);
           } else if (body.stream() != null && body.stream().exceeded()) {
             bodyTooLarge(req, cid, rt.config.server().maxBodyBytes());
           } else {
@@ -511,8 +519,7 @@ public final class Gateway implements AutoCloseable {
             reply(res, cid, Problem.of(b, cid), body.stream() != null && http1(req));
           }
           return DONE;
-        })
-        .thenCompose(written -> written);
+        });
   }
 
   /**
@@ -521,7 +528,7 @@ public final class Gateway implements AutoCloseable {
    * out, when the store can tell without a round trip (or from the denial itself).
    */
   private void rateLimitHeaders(Runtime rt, RouteConfig r, CallContext ctx, HttpServerResponse res, Throwable error) {
-    if (r.rateLimits().isEmpty() || res.ended() || res.closed()) {
+    if (r.rateLimits().isEmpty() || res.ended() || res.closed() || res.headWritten()) {
       return;
     }
     dev.breakwater.ratelimit.RateLimitQuota tightest = null;
@@ -621,61 +628,6 @@ public final class Gateway implements AutoCloseable {
     return new String(out);
   }
 
-  /** Writes the upstream's answer; the future completes once it is all written (a stream may take a while). */
-  private CompletableFuture<Void> relay(HttpServerRequest req, CallResult<UpstreamResponse> result, String cid) {
-    HttpServerResponse res = req.response();
-    if (res.ended() || res.closed()) {
-      if (result.value().streamed()) {
-        result.value().stream().request().reset(); // nobody to stream to: free the upstream connection
-      }
-      return DONE;
-    }
-    UpstreamResponse up = result.value();
-    res.setStatusCode(up.status());
-    String connection = up.header("Connection");
-    up.headers().forEach((k, v) -> {
-      if (!HopByHop.strip(k, connection)) {
-        res.headers().add(k, v);
-      }
-    });
-    res.putHeader(CORRELATION_HEADER, cid);
-    if (result.source() == Source.REPLAY) {
-      res.putHeader(REPLAYED_HEADER, "true");
-    }
-    if (result.source() != Source.UPSTREAM) {
-      res.putHeader("X-Breakwater-Source", result.source().name().toLowerCase(java.util.Locale.ROOT));
-    }
-    if (!up.streamed()) {
-      res.end(up.body());
-      return DONE;
-    }
-    String length = up.header("Content-Length");
-    if (length != null) {
-      res.putHeader("Content-Length", length); // stripped with the hop-by-hop headers; a stream keeps its own
-    } else if (http1(req)) {
-      res.setChunked(true); // the upstream sent no length (it was chunked): so do we
-    }
-    // A caller that leaves mid-stream frees the upstream connection at once, not when the upstream next writes.
-    res.closeHandler(v -> {
-      if (!res.ended()) {
-        up.stream().request().reset();
-      }
-    });
-    // A failure on either side cuts both: the caller must not take a truncated body for a whole one, and the
-    // upstream connection must not stay half-read in the pool.
-    CompletableFuture<Void> written = new CompletableFuture<>();
-    up.stream().pipe().endOnFailure(false).to(res).onComplete(ar -> {
-      if (ar.failed()) {
-        if (!res.closed()) {
-          res.reset(); // resetting a response whose connection is already gone makes Netty release a buffer twice
-        }
-        up.stream().request().reset();
-      }
-      written.complete(null);
-    });
-    return written;
-  }
-
   /** Whether a response may ask to close the connection: HTTP/2 forbids the Connection header. */
   private static boolean http1(HttpServerRequest req) {
     return req.version() != io.vertx.core.http.HttpVersion.HTTP_2;
@@ -683,19 +635,7 @@ public final class Gateway implements AutoCloseable {
 
   /** Writes a problem+json answer with its correlation id and, on 429/503, Retry-After. */
   static void reply(HttpServerResponse res, String cid, Problem.Rendered p, boolean close) {
-    if (res.ended() || res.closed()) {
-      return;
-    }
-    res.setStatusCode(p.status())
-        .putHeader("Content-Type", Problem.MEDIA_TYPE)
-        .putHeader(CORRELATION_HEADER, cid);
-    if (p.retryAfterSeconds() >= 0) {
-      res.putHeader("Retry-After", Long.toString(p.retryAfterSeconds()));
-    }
-    if (close) {
-      res.putHeader("Connection", "close");
-    }
-    res.end(p.json());
+    ResponseRelay.problem(res, cid, p, close);
   }
 
   private static String correlationId(HttpServerRequest req) {
@@ -779,6 +719,8 @@ public final class Gateway implements AutoCloseable {
     final Map<String, Upstream> upstreams = new HashMap<>();
     final JwtVerifier jwt;
     final Map<String, String> rateLimitPolicies = new HashMap<>();
+    /** Each route's overall deadline in millis (absent: none), by which the gateway answers whatever happens. */
+    final Map<String, Long> deadlineMillis = new HashMap<>();
 
     Runtime(GatewayConfig config, Gateway g, Breakwater previous) {
       this.config = config;
@@ -821,6 +763,11 @@ public final class Gateway implements AutoCloseable {
               .append(";w=").append(window);
         }
         rateLimitPolicies.put(r.name(), policy.toString());
+        String timeout = config.pipelineConfig(r).timeout();
+        dev.breakwater.config.TimeoutConfig tc = timeout == null ? null : config.policies().timeout(timeout);
+        if (tc != null && tc.enabled()) {
+          deadlineMillis.put(r.name(), tc.deadline().toMillis());
+        }
         pipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r)
                 .withCache(cacheOf.getOrDefault(r.name(), r.cache()))).classifier(classifier)
             .idempotencyStore(g.stores.idempotency).cacheStore(g.stores.cache).cacheable(UpstreamResponse::cacheable)
@@ -892,23 +839,37 @@ public final class Gateway implements AutoCloseable {
      * every other answer is read whole (error pages are small, and a retry or a problem+json replaces them), at most
      * {@code maxBody} bytes.
      */
-    CompletableFuture<UpstreamResponse> send(HttpMethod method, String resource, MultiMap headers, RequestBody body,
-        boolean buffer, long maxBody) {
+    CompletableFuture<UpstreamResponse> send(io.vertx.core.Context loop, HttpMethod method, String resource,
+        MultiMap headers, RequestBody body, boolean buffer, long maxBody) {
       CompletableFuture<UpstreamResponse> out = new CompletableFuture<>();
-      attempt(0, method, resource, headers, body, buffer, maxBody, out);
+      attempt(loop, 0, method, resource, headers, body, buffer, maxBody, out);
       return out;
     }
 
-    private void attempt(int i, HttpMethod method, String resource, MultiMap headers, RequestBody body,
-        boolean buffer, long maxBody, CompletableFuture<UpstreamResponse> out) {
+    /**
+     * One attempt on endpoint {@code i}, always on the request's loop: the engine may start it from a Redis client's
+     * thread or a timer's, and an upstream response on another loop than the caller's would be piped across threads.
+     */
+    private void attempt(io.vertx.core.Context loop, int i, HttpMethod method, String resource, MultiMap headers,
+        RequestBody body, boolean buffer, long maxBody, CompletableFuture<UpstreamResponse> out) {
+      if (Vertx.currentContext() != loop) {
+        loop.runOnContext(v -> attempt(loop, i, method, resource, headers, body, buffer, maxBody, out));
+        return;
+      }
+      if (out.isDone()) {
+        return; // timed out (cancelled) before the hop ran: nothing to send
+      }
       URI base = endpoints.get(i);
       String basePath = base.getPath() == null || base.getPath().equals("/") ? "" : base.getPath();
       RequestOptions ro = new RequestOptions().setMethod(method).setURI(basePath + resource).setHeaders(headers);
       client(i).request(ro)
           .compose(req -> {
+            // An expected reset (ours, below) must not be reported by Vert.x as an unhandled error.
+            req.exceptionHandler(e -> LOG.debug("upstream request ended: {}", e.toString()));
             out.whenComplete((x, e) -> {
               if (out.isCancelled()) {
-                req.reset(); // the attempt timed out: stop the upstream work instead of letting it run on
+                // The attempt timed out (on a timer's thread, maybe): stop the upstream work, on the request's loop.
+                loop.runOnContext(v -> req.reset());
               }
             });
             if (body.stream() == null) {
@@ -927,21 +888,22 @@ public final class Gateway implements AutoCloseable {
             int status = resp.statusCode();
             if (!buffer && status >= 200 && status < 300) {
               resp.pause(); // the caller's response pipes it once the pipeline has judged the status
+              resp.exceptionHandler(e -> LOG.debug("upstream answer ended early: {}", e.toString()));
               return Future.succeededFuture(new UpstreamResponse(status, resp.headers(), null, resp));
             }
             return readWhole(resp, maxBody, () -> resp.request().reset())
                 .map(b -> new UpstreamResponse(status, resp.headers(), b));
           })
           .onSuccess(r -> {
-            if (!out.complete(r) && r.streamed()) {
-              r.stream().request().reset(); // the attempt already timed out: nobody will read this body
+            if (!out.complete(r)) {
+              ResponseRelay.discard(r); // the attempt already timed out: nobody will read this body
             }
           })
           .onFailure(e -> {
             boolean connect = e instanceof java.net.ConnectException
                 || e instanceof io.netty.channel.ConnectTimeoutException;
             if (connect && i + 1 < endpoints.size() && !out.isDone()) {
-              attempt(i + 1, method, resource, headers, body, buffer, maxBody, out); // next endpoint in order
+              attempt(loop, i + 1, method, resource, headers, body, buffer, maxBody, out); // next endpoint in order
             } else {
               out.completeExceptionally(e instanceof java.io.IOException ? e : new java.io.IOException(
                   "upstream " + base + ": " + e, e));
