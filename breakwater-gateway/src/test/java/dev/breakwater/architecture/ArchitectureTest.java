@@ -113,8 +113,9 @@ class ArchitectureTest {
     if (!Files.isRegularFile(info)) {
       return false;
     }
-    String text = Files.readString(info);
-    return text.contains(" * API.") || text.contains(" * SPI.") || text.contains(" * Internal.");
+    // The Javadoc's first sentence starts with what the package is: "API.", "SPI." or "Internal." (or with a colon).
+    return java.util.regex.Pattern.compile("^/\\*\\*\\s*\\*\\s*(API|SPI|Internal)[.:]")
+        .matcher(Files.readString(info)).find();
   }
 
   private static ArchCondition<JavaMethod> exposeOnlyJdkAndBreakwaterTypes() {
