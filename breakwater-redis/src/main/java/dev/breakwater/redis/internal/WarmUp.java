@@ -16,7 +16,7 @@ public final class WarmUp {
 
   private WarmUp() {}
 
-  /** Warms {@code redis} with every store script and {@code more}, waiting at most {@code bound}; true if it answered. */
+  /** Warms {@code redis} with every store script and {@code more}, within {@code bound}; true if Redis answered. */
   public static boolean run(RedisConnector redis, List<RedisConnector.Script> more, Duration bound) {
     List<RedisConnector.Script> scripts = new ArrayList<>(List.of(RedisIdempotencyStore.RESERVE,
         RedisIdempotencyStore.RELEASE, RedisIdempotencyStore.COMPLETE, RedisRateLimitStore.GCRA,
