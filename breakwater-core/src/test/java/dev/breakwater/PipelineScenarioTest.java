@@ -14,9 +14,12 @@ import dev.breakwater.config.TimeoutConfig;
 import dev.breakwater.event.Events;
 import dev.breakwater.fallback.Fallback;
 import dev.breakwater.idempotency.IdempotencyConfig;
+import dev.breakwater.idempotency.Reservation;
+import dev.breakwater.idempotency.WhenStoreUnavailable;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitScope;
 import dev.breakwater.retry.RetryConfig;
+import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.testing.Harness.Mode;
 import dev.breakwater.testing.Harness.Outcome;
 import dev.breakwater.testing.Harness;
@@ -391,6 +394,70 @@ class PipelineScenarioTest {
     h.attempts.get(0).completeExceptionally(new IOException("down"));
     assertThat(first.toCompletableFuture()).isCompletedExceptionally();
     assertThat(h.run(mode, p, send).value()).as("the failed call released its key").isEqualTo("ok");
+  }
+
+  /** A shared store that cannot answer: refuses under REFUSE, decides (reserved) under ACCEPT_LOCAL. */
+  private static final class UnreachableStore implements IdempotencyStore<String> {
+    final List<WhenStoreUnavailable> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public Reservation<String> reserve(String key, String fingerprint, Duration lease) {
+      return reserve(key, fingerprint, lease, WhenStoreUnavailable.REFUSE);
+    }
+
+    @Override
+    public Reservation<String> reserve(String key, String fingerprint, Duration lease, WhenStoreUnavailable when) {
+      asked.add(when);
+      if (when == WhenStoreUnavailable.REFUSE) {
+        throw new BreakwaterException(ErrorCode.DEGRADED, "store did not answer", SEC, null);
+      }
+      return Reservation.reserved();
+    }
+
+    @Override
+    public CompletionStage<Reservation<String>> reserveAsync(String key, String fingerprint, Duration lease,
+        WhenStoreUnavailable when) {
+      try {
+        return java.util.concurrent.CompletableFuture.completedFuture(reserve(key, fingerprint, lease, when));
+      } catch (BreakwaterException e) {
+        return java.util.concurrent.CompletableFuture.failedFuture(e);
+      }
+    }
+
+    @Override
+    public void complete(String key, String fingerprint, String value, Duration ttl) {}
+
+    @Override
+    public void release(String key, String fingerprint) {}
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aKeyedCallTheStoreCannotAnswerIsRefusedWithItsCorrelationIdAndNeverRuns(Mode mode) {
+    UnreachableStore store = new UnreachableStore();
+    Pipeline<String> p = h.engine().policies(policies().build()).build().<String>pipeline(graph().withIdempotency("i"))
+        .idempotencyStore(store).build();
+    CallContext send = CallContext.builder().tenant("contoso").operation("send").kind(OperationKind.WRITE)
+        .idempotencyKey("abc").fingerprint("f").build();
+    Outcome o = h.run(mode, p, send);
+    assertThat(o.error().code()).isEqualTo(ErrorCode.DEGRADED);
+    assertThat(o.error().retryAfter()).contains(SEC);
+    assertThat(o.error().correlationId()).isEqualTo(send.correlationId());
+    assertThat(h.upstreamCalls).hasValue(0);
+    assertThat(store.asked).containsExactly(WhenStoreUnavailable.REFUSE);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aPolicyThatAcceptsLocalDecisionsAsksTheStoreForOne(Mode mode) {
+    UnreachableStore store = new UnreachableStore();
+    Pipeline<String> p = h.engine().policies(policies().idempotency("local", IdempotencyConfig.defaults()
+        .withWhenStoreUnavailable(WhenStoreUnavailable.ACCEPT_LOCAL)).build()).build()
+        .<String>pipeline(graph().withIdempotency("local")).idempotencyStore(store).build();
+    CallContext send = CallContext.builder().tenant("contoso").operation("send").kind(OperationKind.WRITE)
+        .idempotencyKey("abc").fingerprint("f").build();
+    assertThat(h.script(ok("sent")).run(mode, p, send).value()).isEqualTo("sent");
+    assertThat(store.asked).containsExactly(WhenStoreUnavailable.ACCEPT_LOCAL);
   }
 
   @ParameterizedTest

@@ -57,7 +57,10 @@ public interface BreakwaterListener {
   /** An upstream throttle gate was closed for a tenant until {@code untilEpochMillis}. */
   default void onThrottleGateClosed(String upstream, String tenant, long untilEpochMillis) {}
 
-  /** An idempotency decision: {@code outcome} is one of reserved, replayed, conflict, mismatch, released. */
+  /**
+   * An idempotency decision: {@code outcome} is one of reserved, replayed, conflict, mismatch, released, refused (the
+   * store could not answer and the policy refuses).
+   */
   default void onIdempotency(Pipeline<?> pipeline, CallContext ctx, String outcome) {}
 
   /** A cache decision: {@code outcome} is one of hit, miss, stale, load_shared. */

@@ -14,8 +14,11 @@ import java.time.Duration;
  * @param ttl          how long a completed call's value is replayed
  * @param lease        how long an in-flight reservation blocks duplicates at most
  * @param maxKeyLength the longest key accepted (longer ones are INVALID_REQUEST)
+ * @param whenStoreUnavailable what a keyed call gets while a shared store cannot answer: refused with
+ *                     {@code DEGRADED} (default) or decided on local records
  */
-public record IdempotencyConfig(boolean enabled, Duration ttl, Duration lease, int maxKeyLength) {
+public record IdempotencyConfig(boolean enabled, Duration ttl, Duration lease, int maxKeyLength,
+    WhenStoreUnavailable whenStoreUnavailable) {
 
   /** Validates every field. */
   public IdempotencyConfig {
@@ -23,20 +26,31 @@ public record IdempotencyConfig(boolean enabled, Duration ttl, Duration lease, i
     positive("lease", lease);
     atLeast("maxKeyLength", maxKeyLength, 1);
     check(maxKeyLength <= 1024, "maxKeyLength", maxKeyLength, "<= 1024");
+    check(whenStoreUnavailable != null, "whenStoreUnavailable", whenStoreUnavailable, "REFUSE or ACCEPT_LOCAL");
   }
 
-  /** Defaults: replay for 30 min, in-flight lease of 60 s, keys up to 255 characters. */
+  /** A config that refuses keyed calls while the store cannot answer. */
+  public IdempotencyConfig(boolean enabled, Duration ttl, Duration lease, int maxKeyLength) {
+    this(enabled, ttl, lease, maxKeyLength, WhenStoreUnavailable.REFUSE);
+  }
+
+  /** Defaults: replay for 30 min, in-flight lease of 60 s, keys up to 255 characters, refuse while unavailable. */
   public static IdempotencyConfig defaults() {
     return new IdempotencyConfig(true, Duration.ofMinutes(30), Duration.ofSeconds(60), 255);
   }
 
   /** Returns a copy with the ttl set. */
   public IdempotencyConfig withTtl(Duration v) {
-    return new IdempotencyConfig(enabled, v, lease, maxKeyLength);
+    return new IdempotencyConfig(enabled, v, lease, maxKeyLength, whenStoreUnavailable);
   }
 
   /** Returns a copy with the lease set. */
   public IdempotencyConfig withLease(Duration v) {
-    return new IdempotencyConfig(enabled, ttl, v, maxKeyLength);
+    return new IdempotencyConfig(enabled, ttl, v, maxKeyLength, whenStoreUnavailable);
+  }
+
+  /** Returns a copy with what a keyed call gets while the store cannot answer. */
+  public IdempotencyConfig withWhenStoreUnavailable(WhenStoreUnavailable v) {
+    return new IdempotencyConfig(enabled, ttl, lease, maxKeyLength, v);
   }
 }

@@ -294,7 +294,12 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       return syncAdmission(ctx, call, start, deadline);
     }
     String key = idempotencyKey(ctx);
-    Reservation<T> r = idempotencyStore.reserve(key, ctx.fingerprint(), lease(deadline));
+    Reservation<T> r;
+    try {
+      r = idempotencyStore.reserve(key, ctx.fingerprint(), lease(deadline), idempotency.whenStoreUnavailable());
+    } catch (BreakwaterException e) {
+      throw storeRefused(ctx, e);
+    }
     if (r.status() == Reservation.Status.REPLAY) {
       idempotencyEvent(ctx, "replayed");
       if (h != null) {
@@ -511,8 +516,15 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       return asyncAdmission(ctx, call, deadline).thenApply(v -> new CallResult<>(v, Source.UPSTREAM));
     }
     String key = idempotencyKey(ctx);
-    return idempotencyStore.reserveAsync(key, ctx.fingerprint(), lease(deadline)).toCompletableFuture()
-        .thenCompose(r -> {
+    return idempotencyStore.reserveAsync(key, ctx.fingerprint(), lease(deadline), idempotency.whenStoreUnavailable())
+        .toCompletableFuture().<Reservation<T>>handle((r, e) -> {
+          if (e != null) {
+            Throwable c = Classifier.unwrap(e);
+            throw c instanceof BreakwaterException ? storeRefused(ctx, (BreakwaterException) c)
+                : new java.util.concurrent.CompletionException(c);
+          }
+          return r;
+        }).thenCompose(r -> {
           if (r.status() == Reservation.Status.REPLAY) {
             idempotencyEvent(ctx, "replayed");
             return CompletableFuture.completedFuture(new CallResult<>(r.value(), Source.REPLAY));
@@ -1079,6 +1091,12 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
           + "different request", null, ctx.correlationId());
     }
     idempotencyEvent(ctx, "reserved");
+  }
+
+  /** The store refused to decide (it cannot answer and the policy refuses): counted, with this call's id. */
+  private BreakwaterException storeRefused(CallContext ctx, BreakwaterException e) {
+    idempotencyEvent(ctx, "refused");
+    return e.withCorrelationId(ctx.correlationId());
   }
 
   private void idempotencyEvent(CallContext ctx, String outcome) {

@@ -1,6 +1,7 @@
 package dev.breakwater.spi;
 
 import dev.breakwater.idempotency.Reservation;
+import dev.breakwater.idempotency.WhenStoreUnavailable;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,6 +31,22 @@ public interface IdempotencyStore<V> {
   /** The asynchronous form of {@link #reserve}. */
   default CompletionStage<Reservation<V>> reserveAsync(String key, String fingerprint, Duration lease) {
     return CompletableFuture.completedFuture(reserve(key, fingerprint, lease));
+  }
+
+  /**
+   * Reserves as {@link #reserveAsync(String, String, Duration)}, saying what to do when the store cannot answer: a
+   * store that can be unreachable (shared in a fleet) fails the stage with a {@code BreakwaterException} of code
+   * {@code DEGRADED} and a retry-after under {@link WhenStoreUnavailable#REFUSE}, and decides on local records under
+   * {@link WhenStoreUnavailable#ACCEPT_LOCAL}. A store that always answers (in memory) ignores {@code when}.
+   */
+  default CompletionStage<Reservation<V>> reserveAsync(String key, String fingerprint, Duration lease,
+      WhenStoreUnavailable when) {
+    return reserveAsync(key, fingerprint, lease);
+  }
+
+  /** The synchronous form of {@link #reserveAsync(String, String, Duration, WhenStoreUnavailable)}. */
+  default Reservation<V> reserve(String key, String fingerprint, Duration lease, WhenStoreUnavailable when) {
+    return reserve(key, fingerprint, lease);
   }
 
   /** The asynchronous form of {@link #release}. */

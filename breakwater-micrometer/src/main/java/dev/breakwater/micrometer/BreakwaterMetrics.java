@@ -52,7 +52,7 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   private static final String[] ATTEMPT_TAGS = {"2", "3", "4", "5+"};
 
   private static final Set<String> IDEMPOTENCY_OUTCOMES =
-      Set.of("reserved", "replayed", "conflict", "mismatch", "released");
+      Set.of("reserved", "replayed", "conflict", "mismatch", "released", "refused");
   private static final Set<String> CACHE_OUTCOMES = Set.of("hit", "miss", "stale", "load_shared");
   private static final int MAX_TAG_LENGTH = 48;
 

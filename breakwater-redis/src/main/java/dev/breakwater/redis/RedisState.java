@@ -11,6 +11,7 @@ import dev.breakwater.redis.internal.RedisGuard;
 import dev.breakwater.redis.internal.RedisIdempotencyStore;
 import dev.breakwater.redis.internal.RedisRateLimitStore;
 import dev.breakwater.redis.internal.RedisThrottleGateStore;
+import dev.breakwater.redis.internal.WarmUp;
 import dev.breakwater.spi.CacheStore;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.spi.RateLimitStore;
@@ -61,10 +62,20 @@ public final class RedisState implements AutoCloseable {
     this.rateLimits = new RedisRateLimitStore(redis, guard, new InMemoryRateLimitStore(time, 100_000, idle, events),
         liveInstances::get, config, time);
     this.gates = new RedisThrottleGateStore(redis, guard, new InMemoryThrottleGateStore(time, 100_000, events), time);
+    // Before the first decision: a cold first command can outlast the command timeout (and a keyed write is refused).
+    WarmUp.run(redis, List.of(SCRIPTS.heartbeat), warmUpBound(config));
     beat();
   }
 
-  /** Connects with the real clock; a Redis that is down now is not an error (the stores start on local state). */
+  /** How long {@link #connect} waits for a warm connection: long enough for a cold start, short for a Redis down. */
+  private static Duration warmUpBound(RedisStateConfig config) {
+    return Duration.ofMillis(Math.max(2_000, config.commandTimeout().toMillis() * 20));
+  }
+
+  /**
+   * Connects with the real clock; a Redis that is down now is not an error (the stores start on local state). Returns
+   * once the connection answers with its scripts loaded (at most 2 s, or 20 command timeouts, when it does not).
+   */
   public static RedisState connect(RedisStateConfig config) {
     return connect(config, TimeSource.system(), List.of());
   }
@@ -86,7 +97,8 @@ public final class RedisState implements AutoCloseable {
 
   /** Idempotency records in Redis, values encoded by {@code codec}. */
   public <V> IdempotencyStore<V> idempotencyStore(ValueCodec<V> codec) {
-    return new RedisIdempotencyStore<>(redis, guard, new InMemoryIdempotencyStore<>(time, 100_000), codec, config);
+    return new RedisIdempotencyStore<>(redis, guard, new InMemoryIdempotencyStore<>(time, 100_000), codec, config,
+        time);
   }
 
   /**
@@ -100,8 +112,15 @@ public final class RedisState implements AutoCloseable {
 
   /** Whether the stores run on Redis or on local fallback state, and why. */
   public Health health() {
-    return new Health(guard.degraded(), guard.degraded() ? "state store degraded: " + guard.lastFailure()
-        : "redis reachable", guard.degradedDecisions(), liveInstances.get());
+    boolean down = guard.degraded();
+    boolean refusing = guard.refusedRecently();
+    String detail = down ? "state store degraded: " + guard.lastFailure()
+        : refusing ? "state store degraded: idempotency store did not answer in time; keyed writes refused ("
+            + guard.lastFailure() + ")" : "redis reachable";
+    if (down && guard.refusals() > 0) {
+      detail += "; keyed writes refused while it does not answer";
+    }
+    return new Health(down || refusing, detail, guard.degradedDecisions(), liveInstances.get(), guard.refusals());
   }
 
   /** Reloads every open throttle gate from Redis; completes with how many were found. */
@@ -112,12 +131,16 @@ public final class RedisState implements AutoCloseable {
   /**
    * The health of the state store.
    *
-   * @param degraded           whether decisions are taken on local state
+   * @param degraded           whether decisions are taken on local state, or keyed writes were refused recently
+   *                           because Redis did not answer in time
    * @param detail             a human-readable reason
    * @param degradedDecisions  decisions taken on local state since start
    * @param liveInstances      instances seen alive in the last heartbeats
+   * @param refusedDecisions   decisions refused since start because Redis did not answer (keyed writes under the
+   *                           default {@code whenStoreUnavailable: REFUSE})
    */
-  public record Health(boolean degraded, String detail, long degradedDecisions, int liveInstances) {}
+  public record Health(boolean degraded, String detail, long degradedDecisions, int liveInstances,
+      long refusedDecisions) {}
 
   private void beat() {
     if (closed) {

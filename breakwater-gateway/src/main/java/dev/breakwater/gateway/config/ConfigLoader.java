@@ -12,6 +12,7 @@ import dev.breakwater.gateway.config.YamlReader.Mapping;
 import dev.breakwater.gateway.config.YamlReader.Named;
 import dev.breakwater.gateway.config.YamlReader.Value;
 import dev.breakwater.idempotency.IdempotencyConfig;
+import dev.breakwater.idempotency.WhenStoreUnavailable;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitScope;
 import dev.breakwater.redis.RedisStateConfig;
@@ -668,7 +669,10 @@ public final class ConfigLoader {
       Duration ttl = m.duration("ttl", d.ttl());
       Duration lease = m.duration("lease", d.lease());
       int maxKeyLength = m.integer("maxKeyLength", d.maxKeyLength(), Integer.MIN_VALUE, Integer.MAX_VALUE);
-      return m.failed() ? null : core(m, Map.of(), () -> new IdempotencyConfig(enabled, ttl, lease, maxKeyLength));
+      WhenStoreUnavailable when = m.choice("whenStoreUnavailable", options(WhenStoreUnavailable.values(),
+          w -> w.name().toLowerCase(Locale.ROOT).replace('_', '-')), d.whenStoreUnavailable());
+      return m.failed() ? null : core(m, Map.of(), () -> new IdempotencyConfig(enabled, ttl, lease, maxKeyLength,
+          when));
     }
 
     CacheConfig cache(Mapping m) {

@@ -61,7 +61,7 @@ sealed interface Shape {
       "slowCallRateThreshold", "slowCallDuration", "openDuration", "halfOpenProbes", "halfOpenSuccesses");
   Obj BULKHEAD = obj("enabled", "maxConcurrent", "interactiveReserve", "maxWait", "maxQueue");
   Obj RATE_LIMIT = obj("enabled", "scope", "permits", "period", "burst");
-  Obj IDEMPOTENCY = obj("enabled", "ttl", "lease", "maxKeyLength");
+  Obj IDEMPOTENCY = obj("enabled", "ttl", "lease", "maxKeyLength", "whenStoreUnavailable");
   Obj CACHE = obj("enabled", "ttl", "staleIfError", "version", "shared");
   Obj POLICIES = obj(
       "timeouts", new MapOf(TIMEOUT),

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.breakwater.Lane;
 import dev.breakwater.OperationKind;
 import dev.breakwater.config.PipelineConfig;
+import dev.breakwater.idempotency.WhenStoreUnavailable;
 import dev.breakwater.ratelimit.RateLimitScope;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -183,6 +184,32 @@ class ConfigLoaderTest {
         .withTimeout("default").withRetry("default").withCircuitBreaker("graph").withThrottleGate(true)
         .withBulkhead("mail").withWriteBulkhead("mail").withRateLimits(List.of("per-user"))
         .withIdempotency("writes").withCache("short"));
+  }
+
+  @Test
+  void anIdempotencyPolicyRefusesWhileTheStoreIsUnavailableUnlessItAcceptsLocalDecisions() {
+    GatewayConfig c = parse(BASE.replace("""
+          caches:
+            short: { ttl: 30s }
+        """, """
+          caches:
+            short: { ttl: 30s }
+          idempotency:
+            strict: { ttl: 10m }
+            lenient: { whenStoreUnavailable: accept-local }
+        """));
+    assertThat(c.policies().idempotency("strict").whenStoreUnavailable()).isEqualTo(WhenStoreUnavailable.REFUSE);
+    assertThat(c.policies().idempotency("lenient").whenStoreUnavailable())
+        .isEqualTo(WhenStoreUnavailable.ACCEPT_LOCAL);
+    assertThat(problems(BASE.replace("""
+          caches:
+            short: { ttl: 30s }
+        """, """
+          caches:
+            short: { ttl: 30s }
+          idempotency:
+            odd: { whenStoreUnavailable: guess }
+        """))).singleElement().asString().contains("whenStoreUnavailable").contains("refuse, accept-local");
   }
 
   @Test

@@ -228,6 +228,29 @@ public final class RedisConnector implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes the first real command as fast as the later ones: waits (at most {@code bound}) until the connection
+   * answers, loads {@code scripts} into the server's script cache (on every master of a Cluster) and runs one
+   * {@code SET NX PX GET} on a warm-up key, so no decision pays for connecting, loading a script or a cold code path.
+   * Completes with whether Redis answered everything; never fails.
+   */
+  public CompletableFuture<Boolean> warmUp(List<Script> scripts, Duration bound) {
+    CompletableFuture<?> ping = commands.ping().toCompletableFuture();
+    List<CompletableFuture<?>> steps = new ArrayList<>();
+    steps.add(ping);
+    for (Script s : scripts) {
+      steps.add(ping.thenCompose(p -> commands.scriptLoad(s.body.getBytes(StandardCharsets.UTF_8))
+          .toCompletableFuture()));
+    }
+    steps.add(ping.thenCompose(p -> commands.setGet(config.keyPrefix() + ":warmup",
+        new byte[] {'w'}, io.lettuce.core.SetArgs.Builder.nx().px(1000)).toCompletableFuture()
+        // A server before 7.0 rejects SET NX GET: the connection is warm all the same.
+        .exceptionally(e -> null)));
+    return CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new))
+        .orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((x, e) -> e == null);
+  }
+
   /** A Lua script with its SHA-1. */
   public static final class Script {
     final String body;

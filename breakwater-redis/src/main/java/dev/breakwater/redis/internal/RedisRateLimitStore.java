@@ -34,10 +34,10 @@ import java.util.function.IntSupplier;
  * live instances last seen, so the fleet as a whole stays near its limit.
  */
 public final class RedisRateLimitStore implements RateLimitStore {
-  private static final RedisConnector.Script GCRA = RedisConnector.Script.resource("gcra.lua");
-  private static final RedisConnector.Script LEASE = RedisConnector.Script.resource("gcra_lease.lua");
-  private static final RedisConnector.Script REFUND = RedisConnector.Script.resource("gcra_refund.lua");
-  private static final RedisConnector.Script INSPECT = RedisConnector.Script.resource("gcra_inspect.lua");
+  static final RedisConnector.Script GCRA = RedisConnector.Script.resource("gcra.lua");
+  static final RedisConnector.Script LEASE = RedisConnector.Script.resource("gcra_lease.lua");
+  static final RedisConnector.Script REFUND = RedisConnector.Script.resource("gcra_refund.lua");
+  static final RedisConnector.Script INSPECT = RedisConnector.Script.resource("gcra_inspect.lua");
 
   private final RedisConnector redis;
   private final RedisGuard guard;
