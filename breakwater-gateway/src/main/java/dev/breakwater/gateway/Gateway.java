@@ -304,8 +304,8 @@ public final class Gateway implements AutoCloseable {
   // ------------------------------------------------------------------------------------------------------------
 
   private void invalidRequest(HttpServerRequest req) {
-    // Vert.x calls this for requests it could not decode; oversized headers are the common case.
-    // The intake's decoder words the failure; the connection closes after the answer (Vert.x closes it too).
+    // Vert.x calls this for requests it could not decode. The intake's decoder has put the failure in words; Vert.x
+    // closes the connection after the answer, and the decoder has discarded whatever followed the bad head.
     String cid = Ids.correlationId();
     RequestRejected why = RequestRejected.from(req.decoderResult().cause());
     reply(req.response(), cid, Problem.render(ErrorCode.INVALID_REQUEST, why.status(), why.getMessage(), -1, cid),

@@ -92,7 +92,7 @@ public final class RequestTarget {
 
   /** Why a path or query is refused, or null when its bytes are clean. */
   private static String check(String part, String where) {
-    byte[] decoded = new byte[part.length()];
+    byte[] decoded = null; // only when a percent escape above 0x7F needs its UTF-8 checked
     int n = 0;
     for (int i = 0; i < part.length(); i++) {
       char c = part.charAt(i);
@@ -122,11 +122,22 @@ public final class RequestTarget {
         if (where.equals("path") && v == '\\') {
           return "an encoded backslash (" + part.substring(i, i + 3) + ") in the path";
         }
-        decoded[n++] = (byte) v;
+        if (v > 0x7f && decoded == null) {
+          decoded = new byte[part.length()];
+          for (int j = 0; j < i; j++) {
+            decoded[n++] = (byte) part.charAt(j); // earlier escapes were ASCII: their bytes do not matter to UTF-8
+          }
+        }
+        if (decoded != null) {
+          decoded[n++] = (byte) v;
+        }
         i += 2;
-      } else {
+      } else if (decoded != null) {
         decoded[n++] = (byte) c;
       }
+    }
+    if (decoded == null) {
+      return null; // all ASCII: valid UTF-8
     }
     try {
       StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
