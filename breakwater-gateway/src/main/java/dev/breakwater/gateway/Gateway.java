@@ -23,9 +23,14 @@ import dev.breakwater.gateway.http.HopByHop;
 import dev.breakwater.gateway.http.IdempotencyHeader;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.UpstreamResponse;
-import dev.breakwater.gateway.response.ResponseRelay;
 import dev.breakwater.gateway.identity.JwtVerifier;
+import dev.breakwater.gateway.intake.ClientConnections;
+import dev.breakwater.gateway.intake.IntakeServer;
+import dev.breakwater.gateway.intake.RequestChecks;
+import dev.breakwater.gateway.intake.RequestRejected;
+import dev.breakwater.gateway.intake.RequestTarget;
 import dev.breakwater.gateway.internal.EventLoopTime;
+import dev.breakwater.gateway.response.ResponseRelay;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
 import dev.breakwater.micrometer.BreakwaterMetrics;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
@@ -147,7 +152,10 @@ public final class Gateway implements AutoCloseable {
         .setMaxHeaderSize(c.server().maxHeaderBytes())
         .setMaxInitialLineLength(8192)
         .setCompressionSupported(false)
-        .setIdleTimeout(120);
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, c.server().idleTimeout().toMillis()))
+        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
+    // One bound for all event loops' listeners: a client's connections are spread over them.
+    ClientConnections perClient = new ClientConnections(c.server().maxConnectionsPerClient());
     adminServer = vertx.createHttpServer(new HttpServerOptions().setHost(c.admin().host())
         .setPort(c.admin().port())).requestHandler(new Admin(this)::handle);
     // One listener per event loop on the same port, each in a verticle instance of its own (so on an event loop of
@@ -155,7 +163,8 @@ public final class Gateway implements AutoCloseable {
     return vertx.deployVerticle(() -> new io.vertx.core.AbstractVerticle() {
       @Override
       public void start(Promise<Void> started) {
-        HttpServer s = vertx.createHttpServer(options).requestHandler(Gateway.this::handle)
+        HttpServer s = IntakeServer.create(vertx, options, c.server().requestHeadTimeout(), perClient)
+            .requestHandler(Gateway.this::handle)
             .invalidRequestHandler(Gateway.this::invalidRequest);
         s.listen().onSuccess(bound -> {
           synchronized (servers) {
@@ -332,14 +341,12 @@ public final class Gateway implements AutoCloseable {
   // ------------------------------------------------------------------------------------------------------------
 
   private void invalidRequest(HttpServerRequest req) {
-    // Vert.x calls this for requests it could not decode; oversized headers are the common case.
+    // Vert.x calls this for requests it could not decode. The intake's decoder has put the failure in words; Vert.x
+    // closes the connection after the answer, and the decoder has discarded whatever followed the bad head.
     String cid = CorrelationIds.correlationId();
-    Throwable cause = req.decoderResult().cause();
-    boolean tooLarge = cause instanceof io.netty.handler.codec.TooLongFrameException;
-    int status = tooLarge ? 431 : 400;
-    reply(req.response(), cid, Problem.render(ErrorCode.INVALID_REQUEST, status, tooLarge
-        ? "request headers larger than " + runtime.get().config.server().maxHeaderBytes() + " bytes"
-        : "malformed request: " + cause, -1, cid), http1(req));
+    RequestRejected why = RequestRejected.from(req.decoderResult().cause());
+    reply(req.response(), cid, Problem.render(ErrorCode.INVALID_REQUEST, why.status(), why.getMessage(), -1, cid),
+        http1(req));
   }
 
   private void handle(HttpServerRequest req) {
@@ -351,8 +358,13 @@ public final class Gateway implements AutoCloseable {
       reply(res, cid, Problem.of(ErrorCode.MAINTENANCE, "the gateway is shutting down", 1, cid), http1(req));
       return;
     }
-    String path = req.path();
-    Optional<RouteConfig> route = path == null ? Optional.empty() : rt.config.route(req.method().name(), path);
+    RequestTarget target = RequestChecks.check(req);
+    if (!target.valid()) {
+      reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, target.problem(), -1, cid), false);
+      return;
+    }
+    String path = target.path(); // normalised: the route match and the forwarded resource agree
+    Optional<RouteConfig> route = rt.config.route(req.method().name(), path);
     if (route.isEmpty()) {
       reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 404, "no route for " + req.method() + " "
           + path, -1, cid), false);
@@ -484,8 +496,7 @@ public final class Gateway implements AutoCloseable {
     if (body.stream() != null && kind.retryable(false)) {
       kind = OperationKind.WRITE; // a streamed body can be sent once: nothing retries it
     }
-    String query = req.query();
-    String resource = query == null ? req.path() : req.path() + "?" + query;
+    String resource = RequestTarget.parse(req.uri()).resource(); // the normalised target handle() routed on
     CallContext ctx = CallContext.builder()
         .tenant(tenant).user(user).upstream(r.upstream()).domain(r.domain()).operation(r.operation())
         .resource(resource).kind(kind).lane(r.lane().resolve(req.getHeader("X-Breakwater-Lane"))).cost(r.cost())

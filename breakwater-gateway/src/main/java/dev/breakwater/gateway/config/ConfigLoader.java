@@ -211,9 +211,13 @@ public final class ConfigLoader {
       long bufferBodyBytes = m.longValue("bufferBodyBytes", Math.min(d.bufferBodyBytes(), maxBodyBytes), 0,
           Long.MAX_VALUE);
       Duration drain = notNegative(m, "drainTimeout", m.duration("drainTimeout", d.drainTimeout()));
+      Duration head = notNegative(m, "requestHeadTimeout", m.duration("requestHeadTimeout",
+          d.requestHeadTimeout()));
+      Duration idle = notNegative(m, "idleTimeout", m.duration("idleTimeout", d.idleTimeout()));
+      int perClient = m.integer("maxConnectionsPerClient", d.maxConnectionsPerClient(), 0, Integer.MAX_VALUE);
       // Above maxBodyBytes nothing is read at all (413), so a larger buffer bound would only mislead.
       return m.failed() ? null : new ServerConfig(host, port, maxHeaderBytes, maxBodyBytes,
-          Math.min(bufferBodyBytes, maxBodyBytes), drain);
+          Math.min(bufferBodyBytes, maxBodyBytes), drain, head, idle, perClient);
     }
 
     AdminConfig admin(Mapping root, Mapping m, ServerConfig server) {

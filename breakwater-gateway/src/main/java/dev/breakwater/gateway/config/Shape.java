@@ -45,7 +45,8 @@ sealed interface Shape {
     return new Obj(Collections.unmodifiableMap(m));
   }
 
-  Obj SERVER = obj("host", "port", "maxHeaderBytes", "maxBodyBytes", "bufferBodyBytes", "drainTimeout");
+  Obj SERVER = obj("host", "port", "maxHeaderBytes", "maxBodyBytes", "bufferBodyBytes", "drainTimeout",
+      "requestHeadTimeout", "idleTimeout", "maxConnectionsPerClient");
   Obj ADMIN = obj("host", "port", "token");
   Obj REDIS = obj("uri", "cluster", "nodes", "keyPrefix", "commandTimeout", "openDuration", "failuresToOpen",
       "idempotencyReplicas", "replicaWait", "heartbeat", "maxCacheValueBytes", "leaseTokens", "leaseTtl");

@@ -73,6 +73,19 @@ class ConfigLoaderTest {
   // ------------------------------------------------------------------------------------------------- the model
 
   @Test
+  void theListenersConnectionBoundsAreRead() {
+    GatewayConfig c = parse(BASE.replace("  port: 8080", "  port: 8080\n  requestHeadTimeout: 3s\n  idleTimeout: 45s\n"
+        + "  maxConnectionsPerClient: 32"));
+    assertThat(c.server().requestHeadTimeout()).isEqualTo(java.time.Duration.ofSeconds(3));
+    assertThat(c.server().idleTimeout()).isEqualTo(java.time.Duration.ofSeconds(45));
+    assertThat(c.server().maxConnectionsPerClient()).isEqualTo(32);
+    assertThat(problems(BASE.replace("  port: 8080", "  port: 8080\n  maxConnectionsPerClient: -1")))
+        .containsExactly("gateway.yaml:3: server.maxConnectionsPerClient: -1 (expected: an integer >= 0)");
+    assertThat(problems(BASE.replace("  port: 8080", "  port: 8080\n  requestHeadTimeout: -1s")))
+        .singleElement().asString().contains("server.requestHeadTimeout").contains("expected: a duration");
+  }
+
+  @Test
   void baseLoadsWithDefaults() {
     GatewayConfig c = parse(BASE);
     assertThat(c.server()).isEqualTo(ServerConfig.defaults());
@@ -352,7 +365,8 @@ class ConfigLoaderTest {
   void unknownKeyWithSuggestion() {
     assertThat(problems(BASE.replace("  port: 8080", "  prot: 8080")))
         .containsExactly("gateway.yaml:2: server.prot: unknown key (expected: one of [host, port, maxHeaderBytes,"
-            + " maxBodyBytes, bufferBodyBytes, drainTimeout]; did you mean \"port\"?)");
+            + " maxBodyBytes, bufferBodyBytes, drainTimeout, requestHeadTimeout, idleTimeout,"
+            + " maxConnectionsPerClient]; did you mean \"port\"?)");
     assertThat(problems(BASE + "extra: 1\n"))
         .containsExactly("gateway.yaml:30: extra: unknown key (expected: one of [server, admin, state, identity,"
             + " policies, upstreams, routes])");
@@ -375,7 +389,8 @@ class ConfigLoaderTest {
             + " PATCH, DELETE, OPTIONS]; did you mean \"GET\"?)");
     assertThat(problems(BASE.replace("server:\n  port: 8080\n", "server: [8080]\n")))
         .containsExactly("gateway.yaml:1: server: a list (expected: a mapping with keys [host, port, maxHeaderBytes,"
-            + " maxBodyBytes, bufferBodyBytes, drainTimeout])");
+            + " maxBodyBytes, bufferBodyBytes, drainTimeout, requestHeadTimeout, idleTimeout,"
+            + " maxConnectionsPerClient])");
     assertThat(problems(BASE + "state: { backend: redis, redis: { uri: redis://x, cluster: yes } }\n"))
         .containsExactly("gateway.yaml:30: state.redis.cluster: \"yes\" (expected: true or false)");
     assertThat(problems("- just\n- a list\n"))
@@ -547,7 +562,8 @@ class ConfigLoaderTest {
         "upstreams.graph.retry", "routes[0].rateLimits[0]");
     assertThat(e.getMessage().lines()).hasSize(5);
     assertThat(e.getMessage().lines().findFirst()).contains("gateway.yaml:2: server.prot: unknown key (expected:"
-        + " one of [host, port, maxHeaderBytes, maxBodyBytes, bufferBodyBytes, drainTimeout]; did you mean \"port\"?)");
+        + " one of [host, port, maxHeaderBytes, maxBodyBytes, bufferBodyBytes, drainTimeout, requestHeadTimeout,"
+        + " idleTimeout, maxConnectionsPerClient]; did you mean \"port\"?)");
   }
 
   @Test
