@@ -37,8 +37,8 @@ class ConcurrencyStressTest {
         .policies(Policies.builder().cache("c", CacheConfig.of(Duration.ofMinutes(1))).build())
         .listener(new BreakwaterListener() {
           @Override
-          public void onCache(Pipeline<?> p, CallContext ctx, String outcome) {
-            if (outcome.equals("load_shared")) {
+          public void onCache(Pipeline<?> p, CallContext ctx, dev.breakwater.event.CacheOutcome outcome) {
+            if (outcome == dev.breakwater.event.CacheOutcome.LOAD_SHARED) {
               shared.incrementAndGet();
               allWaiting.countDown();
             }

@@ -19,6 +19,8 @@ import java.util.function.BiConsumer;
  */
 public final class CircuitBreaker {
   private final String name;
+  private final String upstream;
+  private final String tenant;
   private final CircuitBreakerConfig config;
   private final TimeSource time;
   private final List<CircuitBreakerListener> listeners = new CopyOnWriteArrayList<>();
@@ -32,7 +34,18 @@ public final class CircuitBreaker {
    */
   public CircuitBreaker(String name, CircuitBreakerConfig config, TimeSource time,
       BiConsumer<String, Throwable> errorSink) {
-    this.name = Objects.requireNonNull(name, "name");
+    this(name, null, config, time, errorSink);
+  }
+
+  /**
+   * Creates the breaker of {@code upstream}, or of one tenant's calls to it when {@code tenant} is not null (a
+   * per-tenant breaker, named {@code upstream/tenant} in logs).
+   */
+  public CircuitBreaker(String upstream, String tenant, CircuitBreakerConfig config, TimeSource time,
+      BiConsumer<String, Throwable> errorSink) {
+    this.upstream = Objects.requireNonNull(upstream, "upstream");
+    this.tenant = tenant;
+    this.name = tenant == null ? upstream : upstream + "/" + tenant;
     this.config = Objects.requireNonNull(config, "config");
     this.time = Objects.requireNonNull(time, "time");
     this.errorSink = Objects.requireNonNull(errorSink, "errorSink");
@@ -45,6 +58,16 @@ public final class CircuitBreaker {
   /** The breaker's name (usually the upstream's). */
   public String name() {
     return name;
+  }
+
+  /** The upstream whose calls this breaker judges. */
+  public String upstream() {
+    return upstream;
+  }
+
+  /** The tenant whose calls this breaker judges, or {@code null} for a breaker shared by every tenant. */
+  public String tenant() {
+    return tenant;
   }
 
   /** The breaker's config. */

@@ -9,7 +9,7 @@ public final class Checks {
   /** Fails unless {@code ok}, naming the field, its value and what was expected. */
   public static void check(boolean ok, String name, Object value, String expected) {
     if (!ok) {
-      throw new ConfigException(name + ": " + value + " (expected: " + expected + ")");
+      throw new ConfigException(name, value, expected);
     }
   }
 

@@ -101,7 +101,7 @@ public final class Policies {
   private static <C> C find(String kind, Map<String, C> map, String name) {
     C c = map.get(name);
     if (c == null) {
-      throw new ConfigException(kind + ": \"" + name + "\" (expected: one of " + map.keySet() + ")");
+      throw new ConfigException(kind, "\"" + name + "\"", "one of " + map.keySet());
     }
     return c;
   }

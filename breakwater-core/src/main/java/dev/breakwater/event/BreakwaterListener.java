@@ -7,6 +7,7 @@ import dev.breakwater.Source;
 import dev.breakwater.bulkhead.Bulkhead;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitState;
+import java.util.Set;
 
 /**
  * Receives every decision the engine makes, for metrics, logs and traces. Every method has an empty default, is
@@ -15,14 +16,24 @@ import dev.breakwater.circuit.CircuitState;
  */
 public interface BreakwaterListener {
 
+  /**
+   * The per-call events this listener wants ({@link #onCallCompleted}, {@link #onRateLimit}); the engine skips the
+   * others on its hot path. Every per-call event by default; a listener that implements neither returns
+   * {@link Interest#none()}.
+   */
+  default Set<Interest> interests() {
+    return Interest.all();
+  }
+
   /** A call finished: {@code code} is {@code null} on success; {@code source} says where a value came from. */
   default void onCallCompleted(Pipeline<?> pipeline, CallContext ctx, ErrorCode code, Source source, long durationNanos) {}
 
   /** An attempt failed with {@code cause} and attempt number {@code nextAttempt} will follow after {@code delayNanos}. */
   default void onRetry(Pipeline<?> pipeline, CallContext ctx, int nextAttempt, ErrorCode cause, long delayNanos) {}
 
-  /** Retries ran out (attempts, deadline or budget) and the call fails with {@code code}. */
-  default void onRetriesExhausted(Pipeline<?> pipeline, CallContext ctx, int attempts, ErrorCode code, String why) {}
+  /** Retries ran out ({@code why}: attempts, deadline, Retry-After or budget) and the call fails with {@code code}. */
+  default void onRetriesExhausted(Pipeline<?> pipeline, CallContext ctx, int attempts, ErrorCode code,
+      RetryStop why) {}
 
   /** The call succeeded on attempt {@code attempts} after earlier failures. */
   default void onSuccessAfterRetry(Pipeline<?> pipeline, CallContext ctx, int attempts) {}
@@ -57,14 +68,11 @@ public interface BreakwaterListener {
   /** An upstream throttle gate was closed for a tenant until {@code untilEpochMillis}. */
   default void onThrottleGateClosed(String upstream, String tenant, long untilEpochMillis) {}
 
-  /**
-   * An idempotency decision: {@code outcome} is one of reserved, replayed, conflict, mismatch, released, refused (the
-   * store could not answer and the policy refuses).
-   */
-  default void onIdempotency(Pipeline<?> pipeline, CallContext ctx, String outcome) {}
+  /** An idempotency decision for a call that carried a key. */
+  default void onIdempotency(Pipeline<?> pipeline, CallContext ctx, IdempotencyOutcome outcome) {}
 
-  /** A cache decision: {@code outcome} is one of hit, miss, stale, load_shared. */
-  default void onCache(Pipeline<?> pipeline, CallContext ctx, String outcome) {}
+  /** A cache decision. */
+  default void onCache(Pipeline<?> pipeline, CallContext ctx, CacheOutcome outcome) {}
 
   /** A call was rejected by the operator's degradation level. */
   default void onDegradationReject(Pipeline<?> pipeline, CallContext ctx, ErrorCode code) {}

@@ -17,29 +17,20 @@ public final class Events {
   private static final Logger LOG = LoggerFactory.getLogger("dev.breakwater.internal-error");
 
   private final BreakwaterListener[] listeners;
-  // The two events of every admitted call go only to listeners that implement them, so that an engine whose only
-  // listener is the logger pays nothing per successful call.
+  // The two events of every admitted call go only to listeners that ask for them (BreakwaterListener.interests), so
+  // that an engine whose only listener is the logger pays nothing per successful call.
   private final BreakwaterListener[] callListeners;
   private final BreakwaterListener[] rateLimitListeners;
 
   /** Creates a fan-out over the given listeners. */
   public Events(List<BreakwaterListener> listeners) {
     this.listeners = listeners.toArray(new BreakwaterListener[0]);
-    this.callListeners = implementing(listeners, "onCallCompleted", Pipeline.class, CallContext.class,
-        ErrorCode.class, Source.class, long.class);
-    this.rateLimitListeners = implementing(listeners, "onRateLimit", Pipeline.class, CallContext.class,
-        String.class, boolean.class);
+    this.callListeners = interested(listeners, Interest.CALLS);
+    this.rateLimitListeners = interested(listeners, Interest.RATE_LIMITS);
   }
 
-  private static BreakwaterListener[] implementing(List<BreakwaterListener> listeners, String method,
-      Class<?>... params) {
-    return listeners.stream().filter(l -> {
-      try {
-        return l.getClass().getMethod(method, params).getDeclaringClass() != BreakwaterListener.class;
-      } catch (NoSuchMethodException e) {
-        throw new IllegalStateException(e);
-      }
-    }).toArray(BreakwaterListener[]::new);
+  private static BreakwaterListener[] interested(List<BreakwaterListener> listeners, Interest interest) {
+    return listeners.stream().filter(l -> l.interests().contains(interest)).toArray(BreakwaterListener[]::new);
   }
 
   /** Whether anybody listens; callers skip building an event when nobody does. */

@@ -16,7 +16,10 @@ import dev.breakwater.classify.Verdict;
 import dev.breakwater.config.ConfigException;
 import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.config.TimeoutConfig;
+import dev.breakwater.event.CacheOutcome;
 import dev.breakwater.event.Events;
+import dev.breakwater.event.IdempotencyOutcome;
+import dev.breakwater.event.RetryStop;
 import dev.breakwater.fallback.Fallback;
 import dev.breakwater.idempotency.IdempotencyConfig;
 import dev.breakwater.idempotency.Reservation;
@@ -232,7 +235,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     String key = cacheKey(ctx);
     CacheEntry<T> entry = cacheStore.get(key);
     if (entry != null && entry.freshAt(time.epochMillis())) {
-      cacheEvent(ctx, "hit");
+      cacheEvent(ctx, CacheOutcome.HIT);
       if (h != null) {
         h.source = Source.CACHE;
       }
@@ -241,14 +244,14 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     CompletableFuture<CallResult<T>> mine = new CompletableFuture<>();
     CompletableFuture<CallResult<T>> leader = inFlightLoads.putIfAbsent(key, mine);
     if (leader != null) {
-      cacheEvent(ctx, "load_shared");
+      cacheEvent(ctx, CacheOutcome.LOAD_SHARED);
       CallResult<T> r = awaitShared(ctx, leader, deadline);
       if (h != null) {
         h.source = r.source();
       }
       return r.value();
     }
-    cacheEvent(ctx, "miss");
+    cacheEvent(ctx, CacheOutcome.MISS);
     try {
       SourceHolder inner = new SourceHolder();
       T v = syncIdempotency(ctx, call, start, deadline, inner);
@@ -301,7 +304,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       throw storeRefused(ctx, e);
     }
     if (r.status() == Reservation.Status.REPLAY) {
-      idempotencyEvent(ctx, "replayed");
+      idempotencyEvent(ctx, IdempotencyOutcome.REPLAYED);
       if (h != null) {
         h.source = Source.REPLAY;
       }
@@ -314,7 +317,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       return v;
     } catch (RuntimeException e) {
       idempotencyStore.release(key, ctx.fingerprint());
-      idempotencyEvent(ctx, "released");
+      idempotencyEvent(ctx, IdempotencyOutcome.RELEASED);
       throw e;
     }
   }
@@ -476,13 +479,13 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     String key = cacheKey(ctx);
     return cacheStore.getAsync(key).toCompletableFuture().thenCompose(entry -> {
       if (entry != null && entry.freshAt(time.epochMillis())) {
-        cacheEvent(ctx, "hit");
+        cacheEvent(ctx, CacheOutcome.HIT);
         return CompletableFuture.completedFuture(new CallResult<>(entry.value(), Source.CACHE));
       }
       CompletableFuture<CallResult<T>> mine = new CompletableFuture<>();
       CompletableFuture<CallResult<T>> leader = inFlightLoads.putIfAbsent(key, mine);
       if (leader != null) {
-        cacheEvent(ctx, "load_shared");
+        cacheEvent(ctx, CacheOutcome.LOAD_SHARED);
         return leader.handle((r, e) -> {
           if (e != null) {
             throw asBreakwater(ctx, e).withCorrelationId(ctx.correlationId());
@@ -490,7 +493,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
           return r;
         });
       }
-      cacheEvent(ctx, "miss");
+      cacheEvent(ctx, CacheOutcome.MISS);
       guard(() -> asyncIdempotency(ctx, call, deadline)).whenComplete((r, e) -> {
         inFlightLoads.remove(key, mine);
         if (e == null) {
@@ -526,7 +529,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
           return r;
         }).thenCompose(r -> {
           if (r.status() == Reservation.Status.REPLAY) {
-            idempotencyEvent(ctx, "replayed");
+            idempotencyEvent(ctx, IdempotencyOutcome.REPLAYED);
             return CompletableFuture.completedFuture(new CallResult<>(r.value(), Source.REPLAY));
           }
           checkReservation(ctx, r);
@@ -547,7 +550,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
                   // The key stays reserved until its lease ends; the caller still gets the call's own error.
                   events.internalError("idempotency store release", storeError);
                 }
-                idempotencyEvent(ctx, "released");
+                idempotencyEvent(ctx, IdempotencyOutcome.RELEASED);
                 done.completeExceptionally(e);
               });
             }
@@ -906,22 +909,22 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     boolean retryable = retry != null && v.retryable()
         && RepeatRule.mayRepeat(ctx.kind(), deduplicated, attempt, v.cause());
     if (!retryable) {
-      return stop(ctx, attempt, v, null, null);
+      return stop(ctx, attempt, v, v.code() == ErrorCode.TIMEOUT ? RetryStop.NOT_RETRIED : null, null);
     }
     if (attempt >= retry.maxAttempts()) {
-      return stop(ctx, attempt, v, "attempts", null);
+      return stop(ctx, attempt, v, RetryStop.ATTEMPTS, null);
     }
     long delay;
     if (ra != null) {
       if (ra.compareTo(retry.maxRetryAfter()) > 0) {
-        return stop(ctx, attempt, v, "retry-after beyond " + retry.maxRetryAfter(), null);
+        return stop(ctx, attempt, v, RetryStop.RETRY_AFTER, null);
       }
       delay = ra.toNanos();
     } else {
       delay = retry.backoffNanos(attempt, engine.jitter.getAsDouble());
     }
     if (now + delay - deadline >= 0) {
-      return stop(ctx, attempt, v, "deadline", v.code() == ErrorCode.THROTTLED ? null : "deadline");
+      return stop(ctx, attempt, v, RetryStop.DEADLINE, v.code() == ErrorCode.THROTTLED ? null : "deadline");
     }
     if (ra != null) {
       delay += spread(delay, deadline - now - delay - 1);
@@ -930,7 +933,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       if (events.active()) {
         events.emit(l -> l.onRetryBudgetExhausted(this, ctx));
       }
-      return stop(ctx, attempt, v, "retry budget", null);
+      return stop(ctx, attempt, v, RetryStop.BUDGET, null);
     }
     if (events.active()) {
       long d = delay;
@@ -939,13 +942,13 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     return new Step(delay, null);
   }
 
-  private Step stop(CallContext ctx, int attempts, Verdict v, String exhaustedWhy, String detailSuffix) {
+  private Step stop(CallContext ctx, int attempts, Verdict v, RetryStop exhaustedWhy, String detailSuffix) {
     BreakwaterException e = toException(ctx, v, detailSuffix == null ? null : "retry would pass the " + detailSuffix);
     if (exhaustedWhy != null) {
       if (events.active()) {
         events.emit(l -> l.onRetriesExhausted(this, ctx, attempts, e.code(), exhaustedWhy));
       }
-      if (deadLetter != null) {
+      if (deadLetter != null && exhaustedWhy != RetryStop.NOT_RETRIED) {
         try {
           deadLetter.accept(ctx, e);
         } catch (Throwable t) {
@@ -1081,25 +1084,25 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
 
   private void checkReservation(CallContext ctx, Reservation<T> r) {
     if (r.status() == Reservation.Status.CONFLICT) {
-      idempotencyEvent(ctx, "conflict");
+      idempotencyEvent(ctx, IdempotencyOutcome.CONFLICT);
       throw new BreakwaterException(ErrorCode.IDEMPOTENCY_CONFLICT, "a request with this idempotency key is in "
           + "flight", Duration.ofSeconds(1), ctx.correlationId());
     }
     if (r.status() == Reservation.Status.MISMATCH) {
-      idempotencyEvent(ctx, "mismatch");
+      idempotencyEvent(ctx, IdempotencyOutcome.MISMATCH);
       throw new BreakwaterException(ErrorCode.IDEMPOTENCY_MISMATCH, "this idempotency key was used with a "
           + "different request", null, ctx.correlationId());
     }
-    idempotencyEvent(ctx, "reserved");
+    idempotencyEvent(ctx, IdempotencyOutcome.RESERVED);
   }
 
   /** The store refused to decide (it cannot answer and the policy refuses): counted, with this call's id. */
   private BreakwaterException storeRefused(CallContext ctx, BreakwaterException e) {
-    idempotencyEvent(ctx, "refused");
+    idempotencyEvent(ctx, IdempotencyOutcome.REFUSED);
     return e.withCorrelationId(ctx.correlationId());
   }
 
-  private void idempotencyEvent(CallContext ctx, String outcome) {
+  private void idempotencyEvent(CallContext ctx, IdempotencyOutcome outcome) {
     if (events.active()) {
       events.emit(l -> l.onIdempotency(this, ctx, outcome));
     }
@@ -1130,11 +1133,11 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     if (entry == null || !entry.servableStaleAt(time.epochMillis()) || !fallbackOn.contains(e.code())) {
       return null;
     }
-    cacheEvent(ctx, "stale");
+    cacheEvent(ctx, CacheOutcome.STALE);
     return new CallResult<>(entry.value(), Source.STALE_CACHE);
   }
 
-  private void cacheEvent(CallContext ctx, String outcome) {
+  private void cacheEvent(CallContext ctx, CacheOutcome outcome) {
     if (events.active()) {
       events.emit(l -> l.onCache(this, ctx, outcome));
     }

@@ -118,7 +118,7 @@ public final class Engine {
         breakers.put(key, b);
         events.emit(l -> l.onCircuitBreakerCreated(b));
       } else {
-        CircuitBreaker fresh = newBreaker(b.name(), c);
+        CircuitBreaker fresh = newBreaker(b.upstream(), b.tenant(), c);
         fresh.takeOperatorStateFrom(b);
         breakers.put(key, fresh);
       }
@@ -162,7 +162,8 @@ public final class Engine {
   public CircuitBreaker breaker(String upstream, String configName) {
     Scoped key = new Scoped(upstream, configName);
     CircuitBreaker b = breakers.get(key);
-    return b != null ? b : breakers.computeIfAbsent(key, k -> newBreaker(upstream, policies.circuitBreaker(configName)));
+    return b != null ? b : breakers.computeIfAbsent(key, k -> newBreaker(upstream, null,
+        policies.circuitBreaker(configName)));
   }
 
   /** The registry of per-tenant breakers of an upstream under a named config. */
@@ -174,15 +175,15 @@ public final class Engine {
     }
     CircuitBreakerConfig c = policies.circuitBreaker(configName);
     return tenantBreakers.computeIfAbsent(key, k -> new TenantBreakers(new KeyedRegistry<>("breakers:" + upstream,
-        registryCapacity, registryIdle, tenant -> newBreaker(upstream + "/" + tenant, c), time, events), c))
+        registryCapacity, registryIdle, tenant -> newBreaker(upstream, tenant, c), time, events), c))
         .registry();
   }
 
   /** The per-tenant breakers of one upstream, all made with {@code config}. */
   private record TenantBreakers(KeyedRegistry<CircuitBreaker> registry, CircuitBreakerConfig config) {}
 
-  private CircuitBreaker newBreaker(String name, CircuitBreakerConfig c) {
-    CircuitBreaker b = new CircuitBreaker(name, c, time, events::internalError);
+  private CircuitBreaker newBreaker(String upstream, String tenant, CircuitBreakerConfig c) {
+    CircuitBreaker b = new CircuitBreaker(upstream, tenant, c, time, events::internalError);
     b.addListener((breaker, from, to, reason) -> {
       Events now = transitions.get();
       if (now.active()) {

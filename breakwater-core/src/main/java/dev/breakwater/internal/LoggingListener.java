@@ -6,16 +6,24 @@ import dev.breakwater.Pipeline;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitState;
 import dev.breakwater.event.BreakwaterListener;
+import dev.breakwater.event.Interest;
+import dev.breakwater.event.RetryStop;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs every retry, every exhausted retry and every breaker transition once, as structured key-value events with the
+ * Logs every retry, every exhausted retry, every timeout that is not retried and every breaker transition once, as structured key-value events with the
  * call's context and correlation id (SLF4J 2 fluent API; a JSON encoder renders the pairs as fields).
  */
 final class LoggingListener implements BreakwaterListener {
   private static final Logger RETRY = LoggerFactory.getLogger("dev.breakwater.retry");
   private static final Logger CIRCUIT = LoggerFactory.getLogger("dev.breakwater.circuit");
+
+  @Override
+  public Set<Interest> interests() {
+    return Interest.none();
+  }
 
   @Override
   public void onRetry(Pipeline<?> p, CallContext ctx, int nextAttempt, ErrorCode cause, long delayNanos) {
@@ -29,13 +37,13 @@ final class LoggingListener implements BreakwaterListener {
   }
 
   @Override
-  public void onRetriesExhausted(Pipeline<?> p, CallContext ctx, int attempts, ErrorCode code, String why) {
+  public void onRetriesExhausted(Pipeline<?> p, CallContext ctx, int attempts, ErrorCode code, RetryStop why) {
     if (RETRY.isWarnEnabled()) {
       context(RETRY.atWarn(), p, ctx)
           .addKeyValue("attempts", attempts)
           .addKeyValue("code", code)
-          .addKeyValue("why", why)
-          .log("retries exhausted");
+          .addKeyValue("why", why.tag())
+          .log(why == RetryStop.NOT_RETRIED ? "timed out, not retried" : "retries exhausted");
     }
   }
 

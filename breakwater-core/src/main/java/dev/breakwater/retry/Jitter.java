@@ -45,7 +45,8 @@ public record Jitter(Kind kind, double fraction) {
     if (kind == Kind.FULL) {
       return (long) (uniform * nanos);
     }
-    double spread = nanos * fraction * (2 * uniform - 1);
-    return Math.min(capNanos, Math.max(0, (long) (nanos + spread)));
+    // The spread is added to the exact delay as a long: a delay near 2^53 ns would lose its low bits in a double.
+    long spread = (long) (nanos * fraction * (2 * uniform - 1));
+    return Math.min(capNanos, Math.max(0, nanos + spread));
   }
 }

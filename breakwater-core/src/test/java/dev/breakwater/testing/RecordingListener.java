@@ -7,6 +7,9 @@ import dev.breakwater.Source;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitState;
 import dev.breakwater.event.BreakwaterListener;
+import dev.breakwater.event.CacheOutcome;
+import dev.breakwater.event.IdempotencyOutcome;
+import dev.breakwater.event.RetryStop;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -30,8 +33,8 @@ public final class RecordingListener implements BreakwaterListener {
   }
 
   @Override
-  public void onRetriesExhausted(Pipeline<?> p, CallContext ctx, int attempts, ErrorCode code, String why) {
-    events.add("exhausted " + attempts + " " + code + " " + why);
+  public void onRetriesExhausted(Pipeline<?> p, CallContext ctx, int attempts, ErrorCode code, RetryStop why) {
+    events.add("exhausted " + attempts + " " + code + " " + why.tag());
   }
 
   @Override
@@ -65,13 +68,13 @@ public final class RecordingListener implements BreakwaterListener {
   }
 
   @Override
-  public void onIdempotency(Pipeline<?> p, CallContext ctx, String outcome) {
-    events.add("idempotency " + outcome);
+  public void onIdempotency(Pipeline<?> p, CallContext ctx, IdempotencyOutcome outcome) {
+    events.add("idempotency " + outcome.tag());
   }
 
   @Override
-  public void onCache(Pipeline<?> p, CallContext ctx, String outcome) {
-    events.add("cache " + outcome);
+  public void onCache(Pipeline<?> p, CallContext ctx, CacheOutcome outcome) {
+    events.add("cache " + outcome.tag());
   }
 
   @Override

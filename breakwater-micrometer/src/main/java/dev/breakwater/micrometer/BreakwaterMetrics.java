@@ -8,6 +8,9 @@ import dev.breakwater.bulkhead.Bulkhead;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitState;
 import dev.breakwater.event.BreakwaterListener;
+import dev.breakwater.event.CacheOutcome;
+import dev.breakwater.event.IdempotencyOutcome;
+import dev.breakwater.event.RetryStop;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -16,7 +19,6 @@ import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,9 +53,6 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   private static final String[] STATE_TAGS = lowerNames(CircuitState.values());
   private static final String[] ATTEMPT_TAGS = {"2", "3", "4", "5+"};
 
-  private static final Set<String> IDEMPOTENCY_OUTCOMES =
-      Set.of("reserved", "replayed", "conflict", "mismatch", "released", "refused");
-  private static final Set<String> CACHE_OUTCOMES = Set.of("hit", "miss", "stale", "load_shared");
   private static final int MAX_TAG_LENGTH = 48;
 
   private static final CounterDef RETRY_ATTEMPTS = new CounterDef("breakwater.retry.attempts",
@@ -161,9 +160,10 @@ public final class BreakwaterMetrics implements BreakwaterListener {
 
   /** Counts a call whose retries ran out in {@code breakwater.retry.exhausted}. */
   @Override
-  public void onRetriesExhausted(Pipeline<?> pipeline, CallContext ctx, int attempts, ErrorCode code, String why) {
+  public void onRetriesExhausted(Pipeline<?> pipeline, CallContext ctx, int attempts, ErrorCode code,
+      RetryStop why) {
     increment(RETRY_EXHAUSTED, upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx), code(code),
-        why(why));
+        why == null ? NONE : why.tag());
   }
 
   /** Counts a success that needed retries in {@code breakwater.retry.success.after.retry}. */
@@ -210,7 +210,7 @@ public final class BreakwaterMetrics implements BreakwaterListener {
    */
   @Override
   public void onCircuitBreakerCreated(CircuitBreaker breaker) {
-    if (perTenant(breaker.name())) {
+    if (breaker.tenant() != null) {
       // One gauge per tenant would be one series per tenant; per-tenant breakers are seen through the transition and
       // rejection counters, which carry the upstream only.
       return;
@@ -310,15 +310,15 @@ public final class BreakwaterMetrics implements BreakwaterListener {
 
   /** Counts the decision in {@code breakwater.idempotency}. */
   @Override
-  public void onIdempotency(Pipeline<?> pipeline, CallContext ctx, String outcome) {
-    increment(IDEMPOTENCY, known(outcome, IDEMPOTENCY_OUTCOMES), upstream(pipeline, ctx), domain(pipeline, ctx),
+  public void onIdempotency(Pipeline<?> pipeline, CallContext ctx, IdempotencyOutcome outcome) {
+    increment(IDEMPOTENCY, outcome == null ? NONE : outcome.tag(), upstream(pipeline, ctx), domain(pipeline, ctx),
         operation(ctx), null);
   }
 
   /** Counts the decision in {@code breakwater.cache}. */
   @Override
-  public void onCache(Pipeline<?> pipeline, CallContext ctx, String outcome) {
-    increment(CACHE, known(outcome, CACHE_OUTCOMES), upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx),
+  public void onCache(Pipeline<?> pipeline, CallContext ctx, CacheOutcome outcome) {
+    increment(CACHE, outcome == null ? NONE : outcome.tag(), upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx),
         null);
   }
 
@@ -462,61 +462,14 @@ public final class BreakwaterMetrics implements BreakwaterListener {
     return v == null ? NONE : v;
   }
 
-  /**
-   * Whether a breaker is one of core's per-tenant breakers, which it names {@code upstream/tenant}. An upstream name
-   * that itself contains a slash is treated the same way: losing its tail is better than risking a tenant id in a tag.
-   */
-  static boolean perTenant(String breakerName) {
-    return breakerName != null && breakerName.indexOf('/') >= 0;
-  }
-
-  /** The breaker's name as a tag: the upstream part only, so that a per-tenant breaker never leaks its tenant. */
+  /** The breaker's upstream as a tag: a per-tenant breaker never puts its tenant into a tag. */
   static String breakerName(CircuitBreaker breaker) {
-    String n = breaker == null ? null : breaker.name();
-    if (n == null) {
-      return NONE;
-    }
-    int slash = n.indexOf('/');
-    return slash >= 0 ? n.substring(0, slash) : n;
+    return breaker == null ? NONE : tag(breaker.upstream());
   }
 
   /** Maps attempt numbers to a bounded set: a misconfigured max-attempts must not add one series per attempt. */
   static String attemptTag(int attempt) {
     return attempt <= 2 ? ATTEMPT_TAGS[0] : attempt >= 5 ? ATTEMPT_TAGS[3] : ATTEMPT_TAGS[attempt - 2];
-  }
-
-  private static String known(String v, Set<String> allowed) {
-    if (v == null) {
-      return NONE;
-    }
-    return allowed.contains(v) ? v : "other";
-  }
-
-  /**
-   * Maps a retry give-up reason to a bounded tag: core's short identifiers pass through, and free text (which may
-   * carry numbers or durations, as in "retry-after beyond PT30S") is reduced to the limit that ran out.
-   */
-  static String why(String why) {
-    if (why == null || why.isBlank()) {
-      return NONE;
-    }
-    String w = why.trim().toLowerCase(Locale.ROOT);
-    if (w.matches("[a-z][a-z0-9_]{0,31}")) {
-      return w;
-    }
-    if (w.contains("retry-after") || w.contains("retry_after")) {
-      return "retry_after";
-    }
-    if (w.contains("budget")) {
-      return "budget";
-    }
-    if (w.contains("deadline")) {
-      return "deadline";
-    }
-    if (w.contains("attempt")) {
-      return "attempts";
-    }
-    return "other";
   }
 
   /**

@@ -12,6 +12,9 @@ import dev.breakwater.bulkhead.BulkheadConfig;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitBreakerConfig;
 import dev.breakwater.circuit.CircuitState;
+import dev.breakwater.event.CacheOutcome;
+import dev.breakwater.event.IdempotencyOutcome;
+import dev.breakwater.event.RetryStop;
 import dev.breakwater.time.VirtualTimeSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
@@ -184,7 +187,7 @@ class BreakwaterMetricsTest {
 
   @Test
   void perTenantBreakersNeverLeakTheirTenant() {
-    CircuitBreaker perTenant = new CircuitBreaker("graph/" + TENANT, CircuitBreakerConfig.defaults(), time,
+    CircuitBreaker perTenant = new CircuitBreaker("graph", TENANT, CircuitBreakerConfig.defaults(), time,
         (w, t) -> {});
     metrics.onCircuitBreakerCreated(perTenant);
     metrics.onCircuitTransition(perTenant, CircuitState.CLOSED, CircuitState.OPEN, "failure rate reached 50.0%");
@@ -235,11 +238,12 @@ class BreakwaterMetricsTest {
     assertThat(registry.get("breakwater.retry.attempts").counters()).extracting(c -> c.getId().getTag("attempt"))
         .containsOnly("2", "3", "4", "5+");
 
-    metrics.onRetriesExhausted(pipeline, ctx, 3, ErrorCode.UPSTREAM_ERROR, "attempts");
-    metrics.onRetriesExhausted(pipeline, ctx, 7, ErrorCode.TIMEOUT, "max attempts (7) reached");
-    metrics.onRetriesExhausted(pipeline, ctx, 2, ErrorCode.TIMEOUT, "Deadline of 2s would pass");
-    metrics.onRetriesExhausted(pipeline, ctx, 2, ErrorCode.THROTTLED, "retry-after beyond PT30S");
-    metrics.onRetriesExhausted(pipeline, ctx, 2, ErrorCode.UPSTREAM_ERROR, "retry budget");
+    metrics.onRetriesExhausted(pipeline, ctx, 3, ErrorCode.UPSTREAM_ERROR, RetryStop.ATTEMPTS);
+    metrics.onRetriesExhausted(pipeline, ctx, 7, ErrorCode.TIMEOUT, RetryStop.ATTEMPTS);
+    metrics.onRetriesExhausted(pipeline, ctx, 2, ErrorCode.TIMEOUT, RetryStop.DEADLINE);
+    metrics.onRetriesExhausted(pipeline, ctx, 2, ErrorCode.THROTTLED, RetryStop.RETRY_AFTER);
+    metrics.onRetriesExhausted(pipeline, ctx, 2, ErrorCode.UPSTREAM_ERROR, RetryStop.BUDGET);
+    metrics.onRetriesExhausted(pipeline, ctx, 1, ErrorCode.TIMEOUT, RetryStop.NOT_RETRIED);
     assertThat(registry.get("breakwater.retry.exhausted").tags("why", "attempts", "code", "upstream_error")
         .counter().count()).isEqualTo(1.0);
     assertThat(registry.get("breakwater.retry.exhausted").tags("why", "attempts", "code", "timeout")
@@ -248,6 +252,8 @@ class BreakwaterMetricsTest {
     assertThat(registry.get("breakwater.retry.exhausted").tags("why", "retry_after").counter().count())
         .isEqualTo(1.0);
     assertThat(registry.get("breakwater.retry.exhausted").tags("why", "budget").counter().count()).isEqualTo(1.0);
+    assertThat(registry.get("breakwater.retry.exhausted").tags("why", "not_retried").counter().count())
+        .isEqualTo(1.0);
 
     metrics.onSuccessAfterRetry(pipeline, ctx, 3);
     assertThat(registry.get("breakwater.retry.success.after.retry").tags("attempt", "3", "operation",
@@ -291,14 +297,16 @@ class BreakwaterMetricsTest {
     assertThat(closed.count()).isEqualTo(1.0);
     assertThat(closed.getId().getTags()).containsExactly(Tag.of("upstream", "graph"));
 
-    for (String o : List.of("reserved", "replayed", "conflict", "mismatch", "released", "released")) {
+    for (IdempotencyOutcome o : List.of(IdempotencyOutcome.RESERVED, IdempotencyOutcome.REPLAYED,
+        IdempotencyOutcome.CONFLICT, IdempotencyOutcome.MISMATCH, IdempotencyOutcome.RELEASED,
+        IdempotencyOutcome.RELEASED, IdempotencyOutcome.REFUSED)) {
       metrics.onIdempotency(pipeline, ctx, o);
     }
-    metrics.onIdempotency(pipeline, ctx, "something-new");
     assertThat(registry.get("breakwater.idempotency").tag("outcome", "released").counter().count()).isEqualTo(2.0);
-    assertThat(registry.get("breakwater.idempotency").tag("outcome", "other").counter().count()).isEqualTo(1.0);
+    assertThat(registry.get("breakwater.idempotency").tag("outcome", "refused").counter().count()).isEqualTo(1.0);
 
-    for (String o : List.of("hit", "hit", "miss", "stale", "load_shared")) {
+    for (CacheOutcome o : List.of(CacheOutcome.HIT, CacheOutcome.HIT, CacheOutcome.MISS, CacheOutcome.STALE,
+        CacheOutcome.LOAD_SHARED)) {
       metrics.onCache(pipeline, ctx, o);
     }
     assertThat(registry.get("breakwater.cache").tag("outcome", "hit").counter().count()).isEqualTo(2.0);
@@ -330,7 +338,7 @@ class BreakwaterMetricsTest {
   }
 
   @Test
-  void whereAndWhyAreBounded() {
+  void whereAndAttemptsAreBounded() {
     assertThat(BreakwaterMetrics.where("listener onCallCompleted of dev.x.Y@1234")).isEqualTo("listener_oncallcompleted");
     assertThat(BreakwaterMetrics.where("listener dev.breakwater.micrometer.BreakwaterMetrics"))
         .isEqualTo("listener_breakwatermetrics");
@@ -339,9 +347,6 @@ class BreakwaterMetricsTest {
     assertThat(BreakwaterMetrics.where("listener com.acme.Outer$Inner")).isEqualTo("listener_outer_inner");
     assertThat(BreakwaterMetrics.where("x".repeat(500))).hasSize(48);
     assertThat(BreakwaterMetrics.where("  ")).isEqualTo("none");
-    assertThat(BreakwaterMetrics.why("budget")).isEqualTo("budget");
-    assertThat(BreakwaterMetrics.why("retry budget of tenant x exhausted")).isEqualTo("budget");
-    assertThat(BreakwaterMetrics.why("???")).isEqualTo("other");
     assertThat(BreakwaterMetrics.attemptTag(1)).isEqualTo("2");
     assertThat(BreakwaterMetrics.attemptTag(4)).isEqualTo("4");
     assertThat(BreakwaterMetrics.attemptTag(Integer.MAX_VALUE)).isEqualTo("5+");
@@ -386,7 +391,7 @@ class BreakwaterMetricsTest {
     metrics.onCallCompleted(pipeline, ctx, null, Source.UPSTREAM, 1);
     metrics.onCallCompleted(pipeline, ctx, ErrorCode.THROTTLED, null, 1);
     metrics.onRetry(pipeline, ctx, 2, ErrorCode.THROTTLED, 1);
-    metrics.onRetriesExhausted(pipeline, ctx, 3, ErrorCode.THROTTLED, "attempts");
+    metrics.onRetriesExhausted(pipeline, ctx, 3, ErrorCode.THROTTLED, RetryStop.ATTEMPTS);
     metrics.onSuccessAfterRetry(pipeline, ctx, 2);
     metrics.onRetryBudgetExhausted(pipeline, ctx);
     metrics.onTimeout(pipeline, ctx, true, 1);
@@ -398,8 +403,8 @@ class BreakwaterMetricsTest {
     metrics.onRateLimit(pipeline, ctx, "per-user", false);
     metrics.onThrottleGateHold(pipeline, ctx, 1);
     metrics.onThrottleGateClosed("graph", TENANT, 1);
-    metrics.onIdempotency(pipeline, ctx, "reserved");
-    metrics.onCache(pipeline, ctx, "hit");
+    metrics.onIdempotency(pipeline, ctx, IdempotencyOutcome.RESERVED);
+    metrics.onCache(pipeline, ctx, CacheOutcome.HIT);
     metrics.onDegradationReject(pipeline, ctx, ErrorCode.MAINTENANCE);
     metrics.onRegistryEviction("tenants", 1);
     metrics.onRegistryNearCapacity("tenants", 9, 10);

@@ -985,23 +985,16 @@ public final class ConfigLoader {
       try {
         return build.get();
       } catch (ConfigException e) {
-        reportCore(m, yamlKeys, e.getMessage());
+        reportCore(m, yamlKeys, e);
         m.fail();
         return null;
       }
     }
 
-    private void reportCore(Mapping m, Map<String, String> yamlKeys, String msg) {
-      int colon = msg.indexOf(": ");
-      int exp = colon < 0 ? -1 : msg.indexOf(" (expected: ", colon);
-      if (colon < 0 || exp < 0 || !msg.endsWith(")")) {
-        r.problem(m.line, m.path, Durations.humanize(msg));
-        return;
-      }
-      String name = msg.substring(0, colon);
-      String coreValue = msg.substring(colon + 2, exp);
-      String expected = Durations.humanize(msg.substring(exp + " (expected: ".length(), msg.length() - 1));
-      String key = yamlKeys.getOrDefault(name, name);
+    private void reportCore(Mapping m, Map<String, String> yamlKeys, ConfigException e) {
+      String coreValue = String.valueOf(e.value());
+      String expected = Durations.humanize(e.expected());
+      String key = yamlKeys.getOrDefault(e.field(), e.field());
       if (key.isEmpty()) {
         r.problem(m.line, m.path, Durations.humanize(coreValue) + " (expected: " + expected + ")");
       } else if (m.shape.fields().containsKey(key) && m.has(key)) {
