@@ -17,7 +17,8 @@ import java.util.Set;
 public interface BreakwaterListener {
 
   /**
-   * The per-call events this listener wants ({@link #onCallCompleted}, {@link #onRateLimit}); the engine skips the
+   * The per-call events this listener wants ({@link #onCallCompleted}, {@link #onRateLimit},
+   * {@link #onCircuitCall}); the engine skips the
    * others on its hot path. Every per-call event by default; a listener that implements neither returns
    * {@link Interest#none()}.
    */
@@ -49,6 +50,12 @@ public interface BreakwaterListener {
 
   /** A circuit breaker changed state. */
   default void onCircuitTransition(CircuitBreaker breaker, CircuitState from, CircuitState to, String reason) {}
+
+  /**
+   * A circuit breaker judged an attempt: {@code failure} is {@code null} for a success, else the error code of a
+   * failure it counted against the upstream (failures it ignores, such as a 4xx, are not reported).
+   */
+  default void onCircuitCall(CircuitBreaker breaker, ErrorCode failure) {}
 
   /** A circuit breaker refused a call. */
   default void onCircuitRejected(Pipeline<?> pipeline, CallContext ctx, CircuitBreaker breaker) {}

@@ -4,6 +4,7 @@ import dev.breakwater.CallContext;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.Pipeline;
 import dev.breakwater.Source;
+import dev.breakwater.circuit.CircuitBreaker;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -21,12 +22,14 @@ public final class Events {
   // that an engine whose only listener is the logger pays nothing per successful call.
   private final BreakwaterListener[] callListeners;
   private final BreakwaterListener[] rateLimitListeners;
+  private final BreakwaterListener[] circuitCallListeners;
 
   /** Creates a fan-out over the given listeners. */
   public Events(List<BreakwaterListener> listeners) {
     this.listeners = listeners.toArray(new BreakwaterListener[0]);
     this.callListeners = interested(listeners, Interest.CALLS);
     this.rateLimitListeners = interested(listeners, Interest.RATE_LIMITS);
+    this.circuitCallListeners = interested(listeners, Interest.CIRCUIT_CALLS);
   }
 
   private static BreakwaterListener[] interested(List<BreakwaterListener> listeners, Interest interest) {
@@ -75,6 +78,17 @@ public final class Events {
     for (BreakwaterListener l : rateLimitListeners) {
       try {
         l.onRateLimit(p, ctx, limit, allowed);
+      } catch (Throwable t) {
+        internalError("listener " + l.getClass().getName(), t);
+      }
+    }
+  }
+
+  /** An attempt a breaker judged, written out without a lambda since it happens on every attempt. */
+  public void circuitCall(CircuitBreaker breaker, ErrorCode failure) {
+    for (BreakwaterListener l : circuitCallListeners) {
+      try {
+        l.onCircuitCall(breaker, failure);
       } catch (Throwable t) {
         internalError("listener " + l.getClass().getName(), t);
       }

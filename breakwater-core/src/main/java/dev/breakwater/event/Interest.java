@@ -11,7 +11,9 @@ public enum Interest {
   /** {@link BreakwaterListener#onCallCompleted}: one per call, with its duration. */
   CALLS,
   /** {@link BreakwaterListener#onRateLimit}: one per rate-limited call. */
-  RATE_LIMITS;
+  RATE_LIMITS,
+  /** {@link BreakwaterListener#onCircuitCall}: one per attempt a circuit breaker judged. */
+  CIRCUIT_CALLS;
 
   /** Every per-call event. */
   public static Set<Interest> all() {

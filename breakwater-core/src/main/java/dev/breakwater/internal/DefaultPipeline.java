@@ -868,14 +868,16 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
         + Duration.ofNanos(limit) + " exceeded");
   }
 
-  private static void record(CircuitBreaker breaker, Verdict v, long elapsed) {
+  private void record(CircuitBreaker breaker, Verdict v, long elapsed) {
     if (breaker == null) {
       return;
     }
     if (v.isSuccess()) {
       breaker.onSuccess(elapsed);
+      events.circuitCall(breaker, null);
     } else if (v.upstreamUnhealthy()) {
       breaker.onFailure(elapsed);
+      events.circuitCall(breaker, v.code());
     } else {
       breaker.onIgnored();
     }

@@ -69,6 +69,10 @@ public final class BreakwaterMetrics implements BreakwaterListener {
       "scope", "upstream", "domain", "operation");
   private static final CounterDef CIRCUIT_TRANSITIONS = new CounterDef("breakwater.circuit.transitions",
       "Circuit breaker state changes", "name", "from", "to");
+  private static final CounterDef CIRCUIT_SUCCESSES = new CounterDef("breakwater.circuit.successes",
+      "Attempts a circuit breaker counted as successes", "name");
+  private static final CounterDef CIRCUIT_FAILURES = new CounterDef("breakwater.circuit.failures",
+      "Attempts a circuit breaker counted as failures, by error code", "name", "code");
   private static final CounterDef CIRCUIT_REJECTED = new CounterDef("breakwater.circuit.rejected",
       "Calls refused by an open circuit breaker", "name", "upstream", "domain", "operation");
   private static final CounterDef BULKHEAD_REJECTIONS = new CounterDef("breakwater.bulkhead.rejections",
@@ -242,6 +246,16 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   public void onCircuitTransition(CircuitBreaker breaker, CircuitState from, CircuitState to, String reason) {
     // The reason is free text (it may carry numbers), so it is left to logs rather than made a tag.
     increment(CIRCUIT_TRANSITIONS, breakerName(breaker), state(from), state(to), null, null);
+  }
+
+  /** Counts the attempt in {@code breakwater.circuit.successes} or {@code breakwater.circuit.failures}. */
+  @Override
+  public void onCircuitCall(CircuitBreaker breaker, ErrorCode failure) {
+    if (failure == null) {
+      increment(CIRCUIT_SUCCESSES, breakerName(breaker), null, null, null, null);
+    } else {
+      increment(CIRCUIT_FAILURES, breakerName(breaker), code(failure), null, null, null);
+    }
   }
 
   /** Counts a call refused by an open breaker in {@code breakwater.circuit.rejected}. */

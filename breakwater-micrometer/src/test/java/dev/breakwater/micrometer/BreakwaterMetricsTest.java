@@ -428,4 +428,22 @@ class BreakwaterMetricsTest {
     assertThat(registry.get("breakwater.state.store.transitions").tags("store", "redis", "to", "shared").counter()
         .count()).isEqualTo(1.0);
   }
+
+  @Test
+  void aBreakersSuccessesAndFailuresByErrorCodeAreCountedUnderItsUpstreamOnly() {
+    CircuitBreaker shared = new CircuitBreaker("graph", CircuitBreakerConfig.defaults(), time, (w, t) -> {});
+    CircuitBreaker perTenant = new CircuitBreaker("graph", TENANT, CircuitBreakerConfig.defaults(), time,
+        (w, t) -> {});
+    metrics.onCircuitCall(shared, null);
+    metrics.onCircuitCall(perTenant, null);
+    metrics.onCircuitCall(shared, ErrorCode.TIMEOUT);
+    metrics.onCircuitCall(perTenant, ErrorCode.UPSTREAM_ERROR);
+
+    assertThat(registry.get("breakwater.circuit.successes").tag("name", "graph").counter().count()).isEqualTo(2.0);
+    assertThat(registry.get("breakwater.circuit.failures").tags("name", "graph", "code", "timeout").counter()
+        .count()).isEqualTo(1.0);
+    assertThat(registry.get("breakwater.circuit.failures").tags("name", "graph", "code", "upstream_error").counter()
+        .count()).isEqualTo(1.0);
+    assertThat(registry.getMeters()).allSatisfy(m -> assertThat(m.getId().getTags().toString()).doesNotContain(TENANT));
+  }
 }
