@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.breakwater.config.Durations;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -224,7 +225,7 @@ final class ConfigJson {
             throw new IllegalArgumentException(key + " is required");
         }
         if (v.isTextual()) {
-            return Durations.parse(v.asText());
+            return Durations.parse(key, v.asText());
         }
         if (v.isIntegralNumber() && v.canConvertToLong() && v.asLong() >= 0) {
             return Duration.ofMillis(v.asLong()); // bare JSON numbers are milliseconds

@@ -1,5 +1,6 @@
 package dev.breakwater.simulator;
 
+import dev.breakwater.config.Durations;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
@@ -29,7 +30,7 @@ public final class SimulatorMain {
             "  --event-loops N            event-loop threads (default 1)",
             "  --seed N                   seed for error/latency randomness",
             "  --help                     print this help",
-            "Durations take a unit: 500ms, 5s, 2m, 1h (or ISO-8601 like PT5S).",
+            "Durations take a unit: 500ms, 1.5s, 5s, 2m, 1h, 2d (or ISO-8601 like PT5S).",
             "Control endpoints: GET /_sim/counters, POST /_sim/reset, GET|POST /_sim/config.");
 
     private static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
@@ -182,10 +183,6 @@ public final class SimulatorMain {
     }
 
     private static Duration parseDuration(String flag, String value) {
-        try {
-            return Durations.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(flag + ": " + e.getMessage());
-        }
+        return Durations.parse(flag, value);
     }
 }

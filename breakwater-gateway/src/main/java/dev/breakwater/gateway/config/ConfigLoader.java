@@ -2,9 +2,10 @@ package dev.breakwater.gateway.config;
 
 import dev.breakwater.bulkhead.BulkheadConfig;
 import dev.breakwater.cache.CacheConfig;
-import dev.breakwater.circuit.CircuitBreakerConfig;
 import dev.breakwater.circuit.CircuitBreakerConfig.WindowType;
+import dev.breakwater.circuit.CircuitBreakerConfig;
 import dev.breakwater.config.ConfigException;
+import dev.breakwater.config.Durations;
 import dev.breakwater.config.Policies;
 import dev.breakwater.config.TimeoutConfig;
 import dev.breakwater.gateway.config.StateConfig.Backend;

@@ -1,5 +1,6 @@
 package dev.breakwater.gateway.config;
 
+import dev.breakwater.config.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

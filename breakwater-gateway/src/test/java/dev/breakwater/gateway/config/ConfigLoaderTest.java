@@ -1,5 +1,6 @@
 package dev.breakwater.gateway.config;
 
+import dev.breakwater.config.Durations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -402,10 +403,10 @@ class ConfigLoaderTest {
   void badDuration() {
     assertThat(problems(BASE.replace("attempt: 5s", "attempt: 5 seconds")))
         .containsExactly("gateway.yaml:7: policies.timeouts.default.attempt: \"5 seconds\" (expected: a duration"
-            + " such as 250ms, 10s, 5m, 1h, 2d or PT10S)");
+            + " such as 250ms, 1.5s, 10s, 5m, 1h, 2d or PT10S)");
     assertThat(problems(BASE.replace("attempt: 5s", "attempt: 5")))
         .containsExactly("gateway.yaml:7: policies.timeouts.default.attempt: 5 (expected: a duration"
-            + " such as 250ms, 10s, 5m, 1h, 2d or PT10S)");
+            + " such as 250ms, 1.5s, 10s, 5m, 1h, 2d or PT10S)");
   }
 
   @Test
@@ -422,8 +423,8 @@ class ConfigLoaderTest {
     assertThat(problems(BASE.replace("per-user: { scope: user, permits: 10, period: 1s }", "per-user: { scope: user }")))
         .containsExactly(
             "gateway.yaml:16: policies.rateLimits.per-user.permits: missing (expected: an integer)",
-            "gateway.yaml:16: policies.rateLimits.per-user.period: missing (expected: a duration such as 250ms, 10s,"
-                + " 5m, 1h, 2d or PT10S)");
+            "gateway.yaml:16: policies.rateLimits.per-user.period: missing (expected: a duration such as 250ms, 1.5s,"
+                + " 10s, 5m, 1h, 2d or PT10S)");
     assertThat(problems(BASE + "state:\n  backend: redis\n"))
         .containsExactly("gateway.yaml:30: state.redis: missing (expected: a mapping with uri (or cluster: true and"
             + " nodes) when backend is redis)");
