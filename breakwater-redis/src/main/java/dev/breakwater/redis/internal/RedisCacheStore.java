@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A two-level cache: Caffeine in the process (L1) in front of Redis (L2). Values larger than the configured bound stay
  * in L1 only. Invalidation drops the key (or every key of a prefix, by batched SCAN + UNLINK until the scan is
- * exhausted, optionally only the keys with a given part) from Redis and publishes it, so that every instance drops its L1 copy. When Redis is unreachable the
- * cache is L1 only.
+ * exhausted, optionally only the keys with a given part) from Redis and publishes it, so that every instance drops its
+ * L1 copy. When Redis is unreachable the cache is L1 only.
  *
  * @param <V> the value type
  */
