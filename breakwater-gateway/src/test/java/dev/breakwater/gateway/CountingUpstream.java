@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A tiny upstream on a loopback port that counts the requests reaching it: each answer's body names its number, so a
- * test sees whether an answer came from the upstream or from the gateway's cache. {@code X-Test-Status} sets the status.
+ * test sees whether an answer came from the upstream or from the gateway's cache. {@code X-Test-Status} sets the
+ * status.
  */
 final class CountingUpstream implements AutoCloseable {
   final AtomicInteger calls = new AtomicInteger();
