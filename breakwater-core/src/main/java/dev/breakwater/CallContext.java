@@ -33,6 +33,7 @@ public final class CallContext {
   private final Duration deadline;
   private final String idempotencyKey;
   private final String fingerprint;
+  private final String credential;
   @SuppressWarnings("unused") // written through CORRELATION_ID
   private volatile String correlationId;
 
@@ -49,6 +50,7 @@ public final class CallContext {
     this.deadline = b.deadline;
     this.idempotencyKey = b.idempotencyKey;
     this.fingerprint = b.fingerprint;
+    this.credential = b.credential;
     this.correlationId = b.correlationId;
   }
 
@@ -77,6 +79,7 @@ public final class CallContext {
     b.deadline = deadline;
     b.idempotencyKey = idempotencyKey;
     b.fingerprint = fingerprint;
+    b.credential = credential;
     b.correlationId = (String) CORRELATION_ID.getVolatile(this);
     return b;
   }
@@ -141,6 +144,14 @@ public final class CallContext {
     return fingerprint;
   }
 
+  /**
+   * A digest of the credential the call carries (for example SHA-256 of its {@code Authorization} header), never the
+   * credential itself; or {@code null} when it carries none. A private cache entry is served only to the same digest.
+   */
+  public String credential() {
+    return credential;
+  }
+
   /** The correlation id, generated on first use when the caller gave none. */
   public String correlationId() {
     String id = (String) CORRELATION_ID.getVolatile(this);
@@ -173,6 +184,7 @@ public final class CallContext {
     private Duration deadline;
     private String idempotencyKey;
     private String fingerprint;
+    private String credential;
     private String correlationId;
 
     private Builder() {}
@@ -252,6 +264,12 @@ public final class CallContext {
     /** Sets the request fingerprint compared on idempotent replay. */
     public Builder fingerprint(String fingerprint) {
       this.fingerprint = fingerprint;
+      return this;
+    }
+
+    /** Sets the digest of the call's credential (never the credential itself), which scopes private cache entries. */
+    public Builder credential(String digest) {
+      this.credential = digest;
       return this;
     }
 

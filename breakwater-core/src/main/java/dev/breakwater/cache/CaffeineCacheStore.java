@@ -3,6 +3,7 @@ package dev.breakwater.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import dev.breakwater.internal.ExpiringCache;
 import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.StoreKeys;
 import dev.breakwater.time.TimeSource;
 
 /**
@@ -40,8 +41,23 @@ public final class CaffeineCacheStore<V> implements CacheStore<V> {
   }
 
   @Override
-  public void invalidatePrefix(String prefix) {
-    cache.asMap().keySet().removeIf(k -> k.startsWith(prefix));
+  public long invalidatePrefix(String prefix) {
+    return removeIf(k -> k.startsWith(prefix));
+  }
+
+  @Override
+  public long invalidateWhere(String prefix, int part, String value) {
+    return removeIf(k -> k.startsWith(prefix) && StoreKeys.partIs(k, part, value));
+  }
+
+  private long removeIf(java.util.function.Predicate<String> selected) {
+    long[] removed = {0};
+    cache.asMap().keySet().removeIf(k -> {
+      boolean drop = selected.test(k);
+      removed[0] += drop ? 1 : 0;
+      return drop;
+    });
+    return removed[0];
   }
 
   /** The number of entries held (an estimate). */

@@ -28,7 +28,7 @@ public interface Fallback<T> {
     return (ctx, error) -> fn.apply(error);
   }
 
-  /** The last successful value of the same call (tenant, user, operation, resource); no value, no fallback. */
+  /** The last successful value of the same call (tenant, user, credential, operation, resource); else no fallback. */
   @SuppressWarnings("unchecked")
   static <T> Fallback<T> lastGood() {
     return (Fallback<T>) LastGood.INSTANCE;

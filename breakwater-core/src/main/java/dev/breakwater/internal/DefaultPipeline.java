@@ -10,6 +10,7 @@ import dev.breakwater.Source;
 import dev.breakwater.bulkhead.Bulkhead;
 import dev.breakwater.cache.CacheConfig;
 import dev.breakwater.cache.CacheEntry;
+import dev.breakwater.cache.CacheKeys;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.classify.Classifier;
 import dev.breakwater.classify.Verdict;
@@ -83,6 +84,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   private final IdempotencyStore<T> idempotencyStore;
   private final CacheConfig cache;
   private final CacheStore<T> cacheStore;
+  private final CacheKeys cacheKeys;
   private final KeyedRegistry<T> lastGoodValues;
   private final ConcurrentHashMap<String, CompletableFuture<CallResult<T>>> inFlightLoads = new ConcurrentHashMap<>();
   private final boolean needsClock;
@@ -132,6 +134,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       this.idempotency = i != null && i.enabled() ? i : null;
       CacheConfig c = config.cache() == null ? null : engine.policies.cache(config.cache());
       this.cache = c != null && c.enabled() ? c : null;
+      this.cacheKeys = cache == null ? null : new CacheKeys(cache);
     } catch (ConfigException e) {
       throw e.within("pipelines." + config.name());
     }
@@ -1112,10 +1115,9 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
 
   // --- cache and fallback ---
 
-  /** {@code version, tenant, user, operation, resource} (see {@link StoreKeys}), no user when the cache is shared. */
+  /** The cache key of a read: see {@link CacheKeys} (scoped by user and credential digest unless shared). */
   String cacheKey(CallContext ctx) {
-    return StoreKeys.of(cache.version(), ctx.tenant(), cache.shared() ? null : ctx.user(), ctx.operation(),
-        ctx.resource());
+    return cacheKeys.key(ctx);
   }
 
   private void storeInCache(String key, T value) {
@@ -1152,7 +1154,8 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   }
 
   private String lastGoodKey(CallContext ctx) {
-    return StoreKeys.of(ctx.tenant(), ctx.user(), ctx.operation(), ctx.resource());
+    // The credential digest too: a last-good value stands in only for the credential the upstream answered.
+    return StoreKeys.of(ctx.tenant(), ctx.user(), ctx.credential(), ctx.operation(), ctx.resource());
   }
 
   private CallResult<T> fallbackFor(CallContext ctx, BreakwaterException e) {

@@ -27,8 +27,10 @@ import java.util.List;
  *
  * <p><b>Key contract.</b> The engine builds these keys, with these parts, and stores receive them as opaque strings:
  * <ul>
- *   <li>cache (and last-good) keys: {@code cacheVersion, tenant, user, operation, resource}, the user absent when the
- *       cache is shared by a tenant's users (last-good keys have no version part);</li>
+ *   <li>cache keys: {@code cacheVersion, tenant, operation, scope, user, credential digest, resource}, scope
+ *       {@code S} with user and credential absent when the cache is shared by a tenant's users, {@code P} otherwise
+ *       (see {@code dev.breakwater.cache.CacheKeys});</li>
+ *   <li>last-good keys: {@code tenant, user, credential digest, operation, resource};</li>
  *   <li>idempotency keys: {@code tenant, user, operation, Idempotency-Key};</li>
  *   <li>rate-limit bucket keys: per scope, {@code tenant} / {@code tenant, user} / {@code tenant, operation} /
  *       {@code operation}, and the empty key (no parts) for the global scope.</li>
@@ -117,6 +119,15 @@ public final class StoreKeys {
       at = end(key, at);
     }
     return decode(key, at);
+  }
+
+  /** Whether a key built here has {@code value} at part {@code index} (no for a key without it, or not built here). */
+  public static boolean partIs(String key, int index, String value) {
+    try {
+      return java.util.Objects.equals(part(key, index), value);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.breakwater.CorrelationIds;
 import dev.breakwater.Degradation;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.gateway.cache.CacheFlush;
 import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.http.JsonText;
@@ -37,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
  * POST /admin/breakers/{upstream}/{open|close|reset}?config=NAME
  * POST /admin/degradation?level=normal|degraded|read_only|maintenance[&amp;upstream=U]
  * POST /admin/reload                           reload the config file; 422 with the problems if it is invalid
+ * POST /admin/cache/flush?route=R[&amp;tenant=T] | ?tenant=T | ?version=V[&amp;tenant=T]   drop cached entries
  * </pre>
  */
 final class Admin {
@@ -80,6 +82,8 @@ final class Admin {
         controlBreaker(req, res, cid, path.substring("/admin/breakers/".length()));
       } else if (path.equals("/admin/degradation") && req.method() == HttpMethod.POST) {
         degradation(req, res, cid);
+      } else if (path.equals("/admin/cache/flush") && req.method() == HttpMethod.POST) {
+        cacheFlush(req, res, cid);
       } else if (path.equals("/admin/reload") && req.method() == HttpMethod.POST) {
         req.response().setChunked(false);
         gatewayReload(res);
@@ -244,6 +248,33 @@ final class Admin {
       gateway.engine().setDegradation(upstream, d);
     }
     json(res, 200, "{\"level\":\"" + d + "\"" + (upstream == null ? "" : ",\"upstream\":\"" + upstream + "\"") + "}");
+  }
+
+  /** Drops the selected cache entries everywhere, answering how many keys were removed. */
+  private void cacheFlush(HttpServerRequest req, HttpServerResponse res, String cid) {
+    CacheFlush flush = gateway.cacheFlush();
+    CacheFlush.Selection s = new CacheFlush.Selection(req.getParam("route"), req.getParam("tenant"),
+        req.getParam("version"));
+    String problem = flush.problem(s);
+    if (problem != null) {
+      Gateway.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, problem, -1, cid), false);
+      return;
+    }
+    io.vertx.core.Context here = io.vertx.core.Vertx.currentContext();
+    // With Redis the count arrives on a client thread: answer on the admin request's own loop.
+    flush.flush(s).whenComplete((n, e) -> here.runOnContext(v -> {
+      if (e != null) {
+        Gateway.reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 500, "cache flush failed: "
+            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), -1, cid), false);
+        return;
+      }
+      json(res, 200, "{\"route\":" + quoteOrNull(s.route()) + ",\"tenant\":" + quoteOrNull(s.tenant())
+          + ",\"version\":" + quoteOrNull(s.version()) + ",\"keys_removed\":" + n + "}");
+    }));
+  }
+
+  private static String quoteOrNull(String s) {
+    return s == null ? "null" : JsonText.quote(s);
   }
 
   private void gatewayReload(HttpServerResponse res) {

@@ -12,6 +12,10 @@ import dev.breakwater.classify.Classifier;
 import dev.breakwater.classify.HttpClassifier;
 import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.Events;
+import dev.breakwater.gateway.cache.CacheFlush;
+import dev.breakwater.gateway.cache.CredentialDigest;
+import dev.breakwater.gateway.cache.RouteCaches;
+import dev.breakwater.gateway.cache.WriteInvalidation;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.config.ConfigProblems;
 import dev.breakwater.gateway.config.GatewayConfig;
@@ -211,6 +215,11 @@ public final class Gateway implements AutoCloseable {
     }
     RedisState.Health h = stores.redis.health();
     return h.degraded() ? Optional.of(h.detail()) : Optional.empty();
+  }
+
+  /** The operators' cache flush over the routes in force. */
+  CacheFlush cacheFlush() {
+    return runtime.get().cacheFlush;
   }
 
   /** The throttle gates closed now for an upstream: tenant to the epoch millis it reopens. */
@@ -502,6 +511,8 @@ public final class Gateway implements AutoCloseable {
         .resource(resource).kind(kind).lane(r.lane().resolve(req.getHeader("X-Breakwater-Lane"))).cost(r.cost())
         .idempotencyKey(idemKey).fingerprint(idemKey == null ? null : fingerprint(req, body.whole()))
         .deadline(CallerTimeout.parse(req.getHeader(CallerTimeout.HEADER)))
+        // Private cache entries are keyed by a digest of the credential (never the credential itself).
+        .credential(r.cache() == null ? null : CredentialDigest.of(req.headers()))
         .correlationId(cid).build();
     boolean credentialed = req.getHeader("Authorization") != null;
     Pipeline<UpstreamResponse> pipeline = credentialed && !r.cacheCredentialed()
@@ -519,7 +530,8 @@ public final class Gateway implements AutoCloseable {
         body, buffer, maxBody)), rt.deadlineMillis.getOrDefault(r.name(), 0L), (result, error) -> {
           rateLimitHeaders(rt, r, ctx, res, error);
           if (error == null) {
-            return relay.relay(result);
+            return rt.invalidation.thenAnswer(r, req.method().name(), result.value().status(), ctx.tenant(),
+                ctx.user(), loop, () -> relay.relay(result));
           } else if (body.stream() != null && body.stream().exceeded()) {
             bodyTooLarge(req, cid, rt.config.server().maxBodyBytes());
           } else {
@@ -732,9 +744,14 @@ public final class Gateway implements AutoCloseable {
     final Map<String, String> rateLimitPolicies = new HashMap<>();
     /** Each route's overall deadline in millis (absent: none), by which the gateway answers whatever happens. */
     final Map<String, Long> deadlineMillis = new HashMap<>();
+    final WriteInvalidation invalidation;
+    final CacheFlush cacheFlush;
 
     Runtime(GatewayConfig config, Gateway g, Breakwater previous) {
       this.config = config;
+      RouteCaches caches = new RouteCaches(config);
+      this.invalidation = new WriteInvalidation(caches, g.stores.cache, g.registry);
+      this.cacheFlush = new CacheFlush(caches, g.stores.cache, g.registry);
       this.jwt = config.identity().jwt().map(j -> new JwtVerifier(j, System::currentTimeMillis)).orElse(null);
       // A route may share its cache entries between a tenant's users although its cache policy is private: it gets
       // a shared variant of that policy under a derived name.

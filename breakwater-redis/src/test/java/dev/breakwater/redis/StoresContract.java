@@ -10,6 +10,7 @@ import dev.breakwater.Pipeline;
 import dev.breakwater.Source;
 import dev.breakwater.cache.CacheConfig;
 import dev.breakwater.cache.CacheEntry;
+import dev.breakwater.cache.CacheKeys;
 import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.config.Policies;
 import dev.breakwater.idempotency.IdempotencyConfig;
@@ -272,6 +273,59 @@ abstract class StoresContract {
       assertThat(a.get(StoreKeys.of("v1", "contoso", "u" + i, "folders", ""))).isNull();
       assertThat(a.get(StoreKeys.of("v1", "fabrikam", "u" + i, "folders", ""))).isNotNull();
     }
+  }
+
+  @Test
+  void aFlushByOperationOfEveryTenantCountsTheRedisKeysItRemovedAndDropsOtherInstancesL1Copies() throws Exception {
+    CacheStore<String> a = connect().cacheStore("graph", ValueCodec.utf8(), 100);
+    CacheStore<String> b = connect().cacheStore("graph", ValueCodec.utf8(), 100);
+    CacheKeys keys = new CacheKeys(CacheConfig.of(Duration.ofMinutes(1)));
+    long now = System.currentTimeMillis();
+    List<String> folders = new ArrayList<>();
+    for (String tenant : List.of("contoso", "fabrikam", "folders")) {
+      for (String user : List.of("alice", "bob")) {
+        String k = keys.key(CallContext.builder().tenant(tenant).user(user).credential("X").operation("folders")
+            .resource("/me/mailFolders").build());
+        folders.add(k);
+        a.put(k, new CacheEntry<>("folders", now + 60_000, now + 60_000));
+      }
+    }
+    String calendars = keys.key(CallContext.builder().tenant("folders").user("folders").credential("folders")
+        .operation("calendars").resource("folders").build());
+    a.put(calendars, new CacheEntry<>("calendars", now + 60_000, now + 60_000));
+    eventually("every entry reached Redis and B's L1", () -> folders.stream().allMatch(k -> b.get(k) != null)
+        && b.get(calendars) != null);
+
+    assertThat(a.invalidateWhere(CacheKeys.versionPrefix("v1"), CacheKeys.OPERATION_PART, "folders")).isEqualTo(6);
+
+    eventually("B's L1 copies of that operation are dropped", () -> folders.stream().allMatch(k -> b.get(k) == null));
+    assertThat(b.get(calendars)).as("another operation stays").isNotNull();
+  }
+
+  @Test
+  void aFlushByPrefixCountsTheRedisKeysItRemoved() throws Exception {
+    CacheStore<String> a = connect().cacheStore("graph", ValueCodec.utf8(), 100);
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 7; i++) {
+      a.put(StoreKeys.of("v1", "contoso", "op" + i), new CacheEntry<>("x", now + 60_000, now + 60_000));
+    }
+    a.put(StoreKeys.of("v2", "contoso", "op"), new CacheEntry<>("x", now + 60_000, now + 60_000));
+    eventually("written", () -> connect().cacheStore("graph", ValueCodec.utf8(), 1)
+        .get(StoreKeys.of("v2", "contoso", "op")) != null);
+    assertThat(a.invalidatePrefix(CacheKeys.versionPrefix("v1"))).isEqualTo(7);
+    assertThat(a.invalidatePrefix(CacheKeys.versionPrefix("v1"))).isZero();
+  }
+
+  @Test
+  void aPrivateEntryInRedisIsServedOnlyToTheCredentialThatFilledIt() throws Exception {
+    PipelineConfig c = PipelineConfig.named("me").withUpstream("graph").withCache("c");
+    Pipeline<String> writer = instance(c);
+    Pipeline<String> reader = instance(c);
+    CallContext x = me("contoso", "alice", "/me/mailFolders").toBuilder().credential("digest-X").build();
+    writer.execute(x, () -> "seen with X");
+    eventually("in Redis", () -> reader.executeForResult(x, () -> "upstream").source() == Source.CACHE);
+    CallContext y = x.toBuilder().credential("digest-Y").build();
+    assertThat(reader.executeForResult(y, () -> "seen with Y").value()).isEqualTo("seen with Y");
   }
 
   private static final Policies IDENTITY_POLICIES = Policies.builder()

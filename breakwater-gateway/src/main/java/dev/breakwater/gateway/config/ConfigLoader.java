@@ -830,6 +830,7 @@ public final class ConfigLoader {
       }
       List<RouteConfig> out = new ArrayList<>();
       Map<String, Value> names = new LinkedHashMap<>();
+      Map<String, List<Value>> invalidating = new LinkedHashMap<>();
       boolean ok = true;
       for (Value item : items) {
         Mapping m = item.isNull() ? null : item.mapping(Shape.ROUTE);
@@ -855,8 +856,33 @@ public final class ConfigLoader {
           continue;
         }
         out.add(route);
+        if (!route.invalidates().isEmpty()) {
+          invalidating.put(route.name(), m.value("invalidates").items("a list"));
+        }
       }
-      return ok ? out : null;
+      return ok && invalidatesCachedRoutes(out, invalidating) ? out : null;
+    }
+
+    /** Whether every name under a route's {@code invalidates} is a route with a cache (each other one reported). */
+    private static boolean invalidatesCachedRoutes(List<RouteConfig> routes, Map<String, List<Value>> invalidating) {
+      Set<String> cached = new java.util.TreeSet<>();
+      for (RouteConfig r : routes) {
+        if (r.cache() != null) {
+          cached.add(r.name());
+        }
+      }
+      boolean ok = true;
+      for (List<Value> items : invalidating.values()) {
+        for (Value item : items) {
+          String name = item.string();
+          if (!cached.contains(name)) {
+            item.problem(cached.isEmpty() ? "the name of a route with a cache; no route has one"
+                : "the name of a route with a cache: " + YamlReader.oneOf(name, cached));
+            ok = false;
+          }
+        }
+      }
+      return ok;
     }
 
     /** A route; {@code upstreams} is null when the upstreams section could not be read. */
@@ -956,7 +982,25 @@ public final class ConfigLoader {
         m.problem("cache", "a route whose methods include GET (only GET responses are cached)");
       }
       boolean cacheShared = m.bool("cacheShared", false);
-      boolean cacheCredentialed = m.bool("cacheCredentialed", false);
+      // Credentialed requests are cached privately per credential digest; an explicit false keeps bypassing them.
+      boolean cacheCredentialed = m.bool("cacheCredentialed", true);
+      List<String> invalidates = new ArrayList<>();
+      Value iv = m.value("invalidates");
+      if (iv != null && !iv.isNull()) {
+        List<Value> items = iv.items("a list of names of routes with a cache, such as [list-calendars]");
+        if (items == null) {
+          m.fail();
+        } else {
+          for (Value item : items) {
+            String s = item.string();
+            if (s == null) {
+              m.fail();
+            } else {
+              invalidates.add(s);
+            }
+          }
+        }
+      }
       String defaultTenant = m.string("defaultTenant", null);
       boolean tenantRequired = m.bool("tenantRequired", defaultTenant == null);
       if (defaultTenant != null && tenantRequired) {
@@ -967,7 +1011,7 @@ public final class ConfigLoader {
         return null;
       }
       return new RouteConfig(name, path, pattern, methods, upstream, operation, domain, kind, lane, cost, bulkhead,
-          writeBulkhead, rateLimits, idempotency, cache, cacheShared, cacheCredentialed, tenantRequired,
+          writeBulkhead, rateLimits, idempotency, cache, cacheShared, cacheCredentialed, invalidates, tenantRequired,
           defaultTenant, timeout, retry);
     }
 

@@ -26,8 +26,12 @@ import java.util.regex.Pattern;
  * @param rateLimits        the rate-limit policies every call must pass
  * @param idempotency       the idempotency policy honouring {@code Idempotency-Key}, or null
  * @param cache             the cache policy for GET requests, or null
- * @param cacheShared       whether cached entries are shared by a tenant's users on this route (default false)
- * @param cacheCredentialed whether requests carrying {@code Authorization} may be cached (default false)
+ * @param cacheShared       whether cached entries are shared by a tenant's users on this route (default false):
+ *                          keyed by tenant only, served to any caller naming the tenant
+ * @param cacheCredentialed whether requests carrying {@code Authorization} may be cached (default true): privately,
+ *                          per tenant, user and credential digest unless the cache is shared; false bypasses them
+ * @param invalidates       the cached routes whose entries a successful (2xx) non-GET request on this route drops,
+ *                          for its tenant (and its user, for a private cache)
  * @param tenantRequired    whether a request without a tenant is refused (default true)
  * @param defaultTenant     the tenant of a request that names none, or null
  * @param timeout           the timeout policy of this route in place of its upstream's (a tool's own deadline), or
@@ -52,6 +56,7 @@ public record RouteConfig(
     String cache,
     boolean cacheShared,
     boolean cacheCredentialed,
+    List<String> invalidates,
     boolean tenantRequired,
     String defaultTenant,
     String timeout,
@@ -69,6 +74,7 @@ public record RouteConfig(
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(lane, "lane");
     rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+    invalidates = invalidates == null ? List.of() : List.copyOf(invalidates);
   }
 
   /** Whether this route takes a request with this method and path (without query string). */

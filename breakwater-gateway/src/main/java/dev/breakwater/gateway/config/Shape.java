@@ -77,7 +77,7 @@ sealed interface Shape {
       "maxConnections", "protocol", "caFile");
   Obj ROUTE = obj("name", "path", "pattern", "methods", "upstream", "operation", "domain", "kind", "lane", "cost",
       "bulkhead", "writeBulkhead", "rateLimits", "idempotency", "cache", "cacheShared", "cacheCredentialed",
-      "tenantRequired", "defaultTenant", "timeout", "retry");
+      "invalidates", "tenantRequired", "defaultTenant", "timeout", "retry");
 
   /** The whole file. */
   Obj ROOT = obj(

@@ -431,6 +431,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRouteInvalidatesOnlyRoutesWithACacheAndAnOldCacheCredentialedKeyStillLoads() {
+    String routes = """
+          cache: short
+          name: messages
+          cacheCredentialed: false
+        - path: /v1.0/me/messages
+          methods: [POST]
+          upstream: graph
+          invalidates: [%s]
+      """;
+    GatewayConfig c = parse(BASE + routes.formatted("messages"));
+    assertThat(c.routes().get(1).invalidates()).containsExactly("messages");
+    assertThat(c.routes().get(0).cacheCredentialed()).as("an explicit false still bypasses").isFalse();
+    assertThat(parse(BASE).routes().get(0).cacheCredentialed()).as("the default").isTrue();
+    assertThat(problems(BASE + routes.formatted("mesages")))
+        .containsExactly("gateway.yaml:36: routes[1].invalidates[0]: \"mesages\" (expected: the name of a route with"
+            + " a cache: one of [messages]; did you mean \"messages\"?)");
+  }
+
+  @Test
   void unknownPolicyReferenceListsTheNamesThereAre() {
     assertThat(problems(BASE.replace("rateLimits: [per-tenant, per-user]", "rateLimits: [per-tenat, per-user]")))
         .containsExactly("gateway.yaml:29: routes[0].rateLimits[0]: \"per-tenat\" (expected: one of [per-tenant,"

@@ -136,10 +136,22 @@ class ExamplesTest {
       if (r.cache() != null) {
         assertThat(r.methods()).containsExactly("GET");
         assertThat(r.cacheShared()).isFalse();
+        assertThat(r.cacheCredentialed()).as("Graph calls carry Authorization: cached privately").isTrue();
         assertThat(c.policies().cache(r.cache()).shared()).isFalse();
         assertThat(c.policies().cache(r.cache()).ttl()).isLessThanOrEqualTo(Duration.ofMinutes(5));
       }
     }
+  }
+
+  @Test
+  void writesInTheGraphExampleInvalidateTheCachedRoutesTheyChange() throws IOException {
+    GatewayConfig c = load("graph-mcp.yaml");
+    assertThat(route(c, "POST", "/v1.0/me/sendMail").invalidates()).containsExactly("list-mail-folders");
+    assertThat(route(c, "POST", "/v1.0/me/mailFolders").invalidates()).containsExactly("list-mail-folders");
+    assertThat(route(c, "DELETE", "/v1.0/me/calendars/AAMk1").invalidates()).containsExactly("list-calendars");
+    assertThat(route(c, "PUT", "/v1.0/me/drive/root:/report.docx:/content").invalidates())
+        .containsExactly("drive-metadata");
+    assertThat(route(c, "GET", "/v1.0/me/mailFolders").invalidates()).isEmpty();
   }
 
   @Test

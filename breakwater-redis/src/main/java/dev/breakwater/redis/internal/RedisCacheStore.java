@@ -4,6 +4,7 @@ import dev.breakwater.cache.CacheEntry;
 import dev.breakwater.cache.CaffeineCacheStore;
 import dev.breakwater.redis.ValueCodec;
 import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.StoreKeys;
 import dev.breakwater.time.TimeSource;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
@@ -13,14 +14,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A two-level cache: Caffeine in the process (L1) in front of Redis (L2). Values larger than the configured bound stay
  * in L1 only. Invalidation drops the key (or every key of a prefix, by batched SCAN + UNLINK until the scan is
- * exhausted) from Redis and publishes it, so that every instance drops its L1 copy. When Redis is unreachable the
- * cache is L1 only.
+ * exhausted, optionally only the keys with a given part) from Redis and publishes it, so that every instance drops its
+ * L1 copy. When Redis is unreachable the cache is L1 only.
  *
  * @param <V> the value type
  */
@@ -102,24 +104,50 @@ public final class RedisCacheStore<V> implements CacheStore<V> {
   }
 
   @Override
-  public void invalidatePrefix(String prefix) {
-    invalidatePrefixAsync(prefix).toCompletableFuture().join();
+  public long invalidatePrefix(String prefix) {
+    return invalidatePrefixAsync(prefix).toCompletableFuture().join();
   }
 
-  /** Drops every key starting with {@code prefix} everywhere; completes with the number of Redis keys removed. */
+  @Override
+  public long invalidateWhere(String prefix, int part, String value) {
+    return invalidateWhereAsync(prefix, part, value).toCompletableFuture().join();
+  }
+
+  /**
+   * Drops every key starting with {@code prefix} everywhere; completes with the number of Redis keys removed (with
+   * Redis unreachable, the number of this instance's L1 entries removed).
+   */
+  @Override
   public CompletionStage<Long> invalidatePrefixAsync(String prefix) {
-    l1.invalidatePrefix(prefix);
-    ScanArgs args = ScanArgs.Builder.matches(Keys.globEscape(keyPrefix + prefix) + "*").limit(500);
-    return guard.call(() -> CompletableFuture.supplyAsync(() -> unlinkAll(ScanCursor.INITIAL, args, 0L),
-        redis.worker()).thenCompose(f -> f).thenCompose(n -> publish("p" + prefix).thenApply(x -> n)), () -> 0L);
+    long local = l1.invalidatePrefix(prefix);
+    return unlinkMatching(prefix, k -> true, "p" + prefix, local);
   }
 
-  private CompletableFuture<Long> unlinkAll(ScanCursor cursor, ScanArgs args, long removed) {
+  /** Drops every key starting with {@code prefix} whose part {@code part} is {@code value}, everywhere. */
+  @Override
+  public CompletionStage<Long> invalidateWhereAsync(String prefix, int part, String value) {
+    long local = l1.invalidateWhere(prefix, part, value);
+    // The message names prefix, part and value as one store key, so that no value can be read as another's.
+    String message = "w" + StoreKeys.of(prefix, Integer.toString(part), value);
+    int skip = keyPrefix.length();
+    return unlinkMatching(prefix, k -> StoreKeys.partIs(k.substring(skip), part, value), message, local);
+  }
+
+  private CompletionStage<Long> unlinkMatching(String prefix, Predicate<String> selected, String message,
+      long local) {
+    ScanArgs args = ScanArgs.Builder.matches(Keys.globEscape(keyPrefix + prefix) + "*").limit(500);
+    return guard.call(() -> CompletableFuture.supplyAsync(() -> unlinkAll(ScanCursor.INITIAL, args, selected, 0L),
+        redis.worker()).thenCompose(f -> f).thenCompose(n -> publish(message).thenApply(x -> n)), () -> local);
+  }
+
+  private CompletableFuture<Long> unlinkAll(ScanCursor cursor, ScanArgs args, Predicate<String> selected,
+      long removed) {
     return redis.commands().scan(cursor, args).toCompletableFuture().thenComposeAsync((KeyScanCursor<String> c) -> {
-      CompletableFuture<Long> batch = c.getKeys().isEmpty() ? CompletableFuture.completedFuture(0L)
-          : redis.commands().unlink(c.getKeys().toArray(new String[0])).toCompletableFuture();
+      String[] keys = c.getKeys().stream().filter(selected).toArray(String[]::new);
+      CompletableFuture<Long> batch = keys.length == 0 ? CompletableFuture.completedFuture(0L)
+          : redis.commands().unlink(keys).toCompletableFuture();
       return batch.thenComposeAsync(n -> c.isFinished() ? CompletableFuture.completedFuture(removed + n)
-          : unlinkAll(c, args, removed + n), redis.worker());
+          : unlinkAll(c, args, selected, removed + n), redis.worker());
     }, redis.worker());
   }
 
@@ -135,6 +163,13 @@ public final class RedisCacheStore<V> implements CacheStore<V> {
       l1.invalidate(m.substring(1));
     } else if (m.charAt(0) == 'p') {
       l1.invalidatePrefix(m.substring(1));
+    } else if (m.charAt(0) == 'w') {
+      try {
+        java.util.List<String> p = StoreKeys.parts(m.substring(1));
+        l1.invalidateWhere(p.get(0), Integer.parseInt(p.get(1)), p.get(2));
+      } catch (RuntimeException e) {
+        LOG.warn("ignored a malformed cache invalidation on {}", channel);
+      }
     }
   }
 }
