@@ -1,6 +1,7 @@
-package dev.breakwater.gateway;
+package dev.breakwater.cli;
 
 import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.gateway.Gateway;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.simulator.CountersSnapshot;
