@@ -35,7 +35,7 @@ source bench/lib.sh
 
 JAVA=${JAVA:-java}
 MVN=${MVN:-./mvnw}
-JAR=breakwater-gateway/target/breakwater.jar
+JAR=breakwater-cli/target/breakwater.jar
 CONF=bench/gateway
 OUT=bench/out
 DOC=docs/benchmarks/gateway.md
@@ -79,7 +79,7 @@ fi
 
 if [[ ! -f "$JAR" || -n "${BENCH_REBUILD:-}" ]]; then
   echo "== building $JAR"
-  mvn_try -DskipTests -pl breakwater-gateway -am package
+  mvn_try -DskipTests -pl breakwater-cli -am package
 fi
 JAR_STALE=""
 if [[ -n "$(find breakwater-*/src/main breakwater-*/pom.xml pom.xml -newer "$JAR" -print -quit 2>/dev/null)" ]]; then

@@ -1,4 +1,4 @@
 /**
- * Internal. Gateway internals: event-loop time. Not API.
+ * Internal. Gateway internals: event-loop time, the event-loop count. Not API.
  */
 package dev.breakwater.gateway.internal;

@@ -1,5 +1,6 @@
-package dev.breakwater.gateway;
+package dev.breakwater.cli;
 
+import dev.breakwater.gateway.Gateway;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.config.ConfigProblems;
 import dev.breakwater.gateway.config.GatewayConfig;
@@ -11,8 +12,8 @@ import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 
 /** The {@code breakwater} command: {@code run}, {@code validate}, {@code simulate} and {@code demo}. */
-public final class GatewayMain {
-  private GatewayMain() {}
+public final class BreakwaterMain {
+  private BreakwaterMain() {}
 
   /** Runs a command; exits non-zero on invalid input. */
   public static void main(String[] args) throws Exception {

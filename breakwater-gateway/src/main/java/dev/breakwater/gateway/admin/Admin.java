@@ -1,4 +1,4 @@
-package dev.breakwater.gateway;
+package dev.breakwater.gateway.admin;
 
 import dev.breakwater.CallContext;
 import dev.breakwater.CorrelationIds;
@@ -10,6 +10,7 @@ import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.http.JsonText;
 import dev.breakwater.gateway.http.Problem;
+import dev.breakwater.gateway.response.ProblemWriter;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -41,14 +42,16 @@ import java.util.concurrent.CompletableFuture;
  * POST /admin/cache/flush?route=R[&amp;tenant=T] | ?tenant=T | ?version=V[&amp;tenant=T]   drop cached entries
  * </pre>
  */
-final class Admin {
-  private final Gateway gateway;
+public final class Admin {
+  private final AdminOps gateway;
 
-  Admin(Gateway gateway) {
+  /** The admin API of {@code gateway}. */
+  public Admin(AdminOps gateway) {
     this.gateway = gateway;
   }
 
-  void handle(HttpServerRequest req) {
+  /** Handles one admin request. */
+  public void handle(HttpServerRequest req) {
     String cid = CorrelationIds.correlationId();
     HttpServerResponse res = req.response();
     try {
@@ -61,14 +64,14 @@ final class Admin {
           ready(res);
           return;
         case "/metrics":
-          res.putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(gateway.registry().scrape());
+          res.putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(gateway.scrapeMetrics());
           return;
         default:
           break;
       }
       if (!authorized(req)) {
         res.putHeader("WWW-Authenticate", "Bearer");
-        Gateway.reply(res, cid, Problem.render(ErrorCode.AUTH_REQUIRED, 401, "admin token required", -1, cid),
+        ProblemWriter.reply(res, cid, Problem.render(ErrorCode.AUTH_REQUIRED, 401, "admin token required", -1, cid),
             false);
         return;
       }
@@ -88,11 +91,11 @@ final class Admin {
         req.response().setChunked(false);
         gatewayReload(res);
       } else {
-        Gateway.reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 404, "no admin endpoint " + req.method() + " "
-            + path, -1, cid), false);
+        ProblemWriter.reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 404, "no admin endpoint "
+            + req.method() + " " + path, -1, cid), false);
       }
     } catch (RuntimeException e) {
-      Gateway.reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 500, "admin call failed: " + e, -1, cid),
+      ProblemWriter.reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 500, "admin call failed: " + e, -1, cid),
           false);
     }
   }
@@ -208,8 +211,9 @@ final class Admin {
     String config = Optional.ofNullable(req.getParam("config")).orElseGet(() -> gateway.config().upstreams()
         .getOrDefault(upstream, null) == null ? null : gateway.config().upstreams().get(upstream).circuitBreaker());
     if (config == null || !gateway.config().upstreams().containsKey(upstream)) {
-      Gateway.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "upstream: \"" + upstream + "\" (expected: one of "
-          + gateway.config().upstreams().keySet() + " with a circuit breaker)", -1, cid), false);
+      ProblemWriter.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "upstream: \"" + upstream
+          + "\" (expected: one of " + gateway.config().upstreams().keySet() + " with a circuit breaker)", -1, cid),
+          false);
       return;
     }
     CircuitBreaker b = gateway.engine().circuitBreaker(upstream, config);
@@ -224,7 +228,7 @@ final class Admin {
         b.reset();
         break;
       default:
-        Gateway.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "action: \"" + action
+        ProblemWriter.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "action: \"" + action
             + "\" (expected: open, close or reset)", -1, cid), false);
         return;
     }
@@ -237,7 +241,7 @@ final class Admin {
     try {
       d = Degradation.valueOf(String.valueOf(level).toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      Gateway.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "level: \"" + level
+      ProblemWriter.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "level: \"" + level
           + "\" (expected: normal, degraded, read_only or maintenance)", -1, cid), false);
       return;
     }
@@ -257,14 +261,14 @@ final class Admin {
         req.getParam("version"));
     String problem = flush.problem(s);
     if (problem != null) {
-      Gateway.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, problem, -1, cid), false);
+      ProblemWriter.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, problem, -1, cid), false);
       return;
     }
     io.vertx.core.Context here = io.vertx.core.Vertx.currentContext();
     // With Redis the count arrives on a client thread: answer on the admin request's own loop.
     flush.flush(s).whenComplete((n, e) -> here.runOnContext(v -> {
       if (e != null) {
-        Gateway.reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 500, "cache flush failed: "
+        ProblemWriter.reply(res, cid, Problem.render(ErrorCode.INVALID_REQUEST, 500, "cache flush failed: "
             + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), -1, cid), false);
         return;
       }

@@ -1,6 +1,8 @@
-package dev.breakwater.gateway;
+package dev.breakwater.cli;
 
 import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.config.Durations;
+import dev.breakwater.gateway.Gateway;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.simulator.CountersSnapshot;
@@ -60,9 +62,9 @@ final class Demo {
         log = Path.of(args[++i]);
       }
       if (args[i].equals("--duration") && i + 1 < args.length) {
-        duration = parseDuration(args[++i]);
+        duration = Durations.parse(args[++i]);
         if (duration == null || duration.toSeconds() < 10) {
-          System.err.println("--duration: " + args[i] + " (expected: at least 10s, such as 30s or 2m)");
+          System.err.println("--duration: \"" + args[i] + "\" (expected: " + Durations.EXPECTED + ", at least 10s)");
           return 2;
         }
       }
@@ -257,20 +259,6 @@ final class Demo {
       TenantCounters c = e.getValue();
       out.printf("  upstream saw %-12s received=%-6d served=%-6d throttled=%-5d inside-window=%d%n", e.getKey(),
           c.received(), c.served(), c.throttled(), c.receivedInsideWindow());
-    }
-  }
-
-  private static Duration parseDuration(String s) {
-    try {
-      if (s.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
-      }
-      if (s.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
-      }
-      return Duration.ofSeconds(Long.parseLong(s));
-    } catch (NumberFormatException e) {
-      return null;
     }
   }
 }

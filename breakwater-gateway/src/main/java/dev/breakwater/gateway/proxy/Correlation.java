@@ -1,0 +1,45 @@
+package dev.breakwater.gateway.proxy;
+
+import dev.breakwater.CorrelationIds;
+import io.vertx.core.http.HttpServerRequest;
+
+/** Step 1, the correlation id: the caller's, else its W3C trace id, else a new one; and the traceparent sent on. */
+final class Correlation {
+  /** The header that carries the correlation id both ways. */
+  static final String HEADER = "X-Correlation-Id";
+
+  private Correlation() {}
+
+  /** The correlation id of a request. */
+  static String id(HttpServerRequest req) {
+    String cid = req.getHeader(HEADER);
+    if (cid != null && !cid.isBlank() && cid.length() <= 128 && cid.chars().allMatch(c -> c > 32 && c < 127)) {
+      return cid;
+    }
+    String tp = req.getHeader("traceparent");
+    if (tp != null && tp.length() >= 55 && tp.charAt(2) == '-') {
+      return tp.substring(3, 35); // the W3C trace id ties gateway logs to the caller's trace
+    }
+    return CorrelationIds.correlationId();
+  }
+
+  /** A W3C traceparent whose trace id is the correlation id (for a caller that sent none). */
+  static String traceparent(String cid) {
+    return "00-" + cid32(cid) + "-" + CorrelationIds.correlationId().substring(0, 16) + "-01";
+  }
+
+  private static String cid32(String cid) {
+    char[] out = new char[32];
+    int n = 0;
+    for (int i = 0; i < cid.length() && n < 32; i++) {
+      char c = cid.charAt(i);
+      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+        out[n++] = c;
+      }
+    }
+    while (n < 32) {
+      out[n++] = '0';
+    }
+    return new String(out);
+  }
+}

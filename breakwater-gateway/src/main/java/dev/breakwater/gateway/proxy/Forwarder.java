@@ -1,0 +1,72 @@
+package dev.breakwater.gateway.proxy;
+
+import dev.breakwater.BreakwaterException;
+import dev.breakwater.CallContext;
+import dev.breakwater.ErrorCode;
+import dev.breakwater.Pipeline;
+import dev.breakwater.classify.Classifier;
+import dev.breakwater.gateway.config.RouteConfig;
+import dev.breakwater.gateway.http.Problem;
+import dev.breakwater.gateway.http.RequestBody;
+import dev.breakwater.gateway.http.UpstreamResponse;
+import dev.breakwater.gateway.intake.RequestTarget;
+import dev.breakwater.gateway.response.ProblemWriter;
+import dev.breakwater.gateway.response.ResponseRelay;
+import dev.breakwater.gateway.runtime.RouteRuntime;
+import dev.breakwater.gateway.upstream.UpstreamClients;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Steps 5 to 7 of a checked request: its call context, the route's pipeline (cached or not), the upstream attempt
+ * the pipeline runs, and the answer — relayed, or a problem — with the RateLimit headers.
+ */
+final class Forwarder {
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+  private final Runnable onClientGone;
+
+  /** {@code onClientGone} counts callers that left before their answer was written. */
+  Forwarder(Runnable onClientGone) {
+    this.onClientGone = onClientGone;
+  }
+
+  /** Sends a checked request through its route's pipeline and answers it; completes once the answer is written. */
+  CompletableFuture<Void> forwardThroughPipeline(RouteRuntime rt, RouteConfig r, HttpServerRequest req,
+      RequestBody body, String cid, String tenant, String user, String idemKey) {
+    HttpServerResponse res = req.response();
+    String resource = RequestTarget.parse(req.uri()).resource(); // the normalised target handle() routed on
+    CallContext ctx = CallContexts.of(rt, r, req, body, resource, cid, tenant, user, idemKey);
+    boolean credentialed = req.getHeader("Authorization") != null;
+    Pipeline<UpstreamResponse> pipeline = credentialed && !r.cacheCredentialed()
+        ? rt.uncachedPipeline(r.name()) : rt.pipeline(r.name());
+    MultiMap headers = ForwardedHeaders.of(req, cid);
+    UpstreamClients upstream = rt.upstream(r.upstream());
+    // The body is kept whole only where a store needs it: an idempotent replay, or a cache entry.
+    boolean buffer = idemKey != null || (r.cache() != null && pipeline == rt.pipeline(r.name()));
+    long maxBody = rt.config().server().maxBodyBytes();
+    // The outcome may complete on any thread (a Redis client's, a timer's): the relay answers on this request's loop,
+    // and the upstream call runs there too, so that a streamed answer is piped within one thread.
+    ResponseRelay relay = ResponseRelay.of(req, cid, onClientGone);
+    io.vertx.core.Context loop = relay.context();
+    return relay.answer(pipeline.executeAsyncForResult(ctx, () -> upstream.send(loop, req.method(), resource, headers,
+        body, buffer, maxBody)), rt.deadlineMillis(r.name()), (result, error) -> {
+          RateLimitHeaders.write(rt, r, ctx, res, error);
+          if (error == null) {
+            return rt.invalidation().thenAnswer(r, req.method().name(), result.value().status(), ctx.tenant(),
+                ctx.user(), loop, () -> relay.relay(result));
+          } else if (body.stream() != null && body.stream().exceeded()) {
+            ProblemWriter.bodyTooLarge(req, cid, rt.config().server().maxBodyBytes());
+          } else {
+            Throwable c = Classifier.unwrap(error);
+            BreakwaterException b = c instanceof BreakwaterException ? (BreakwaterException) c
+                : new BreakwaterException(ErrorCode.UPSTREAM_ERROR, String.valueOf(c), null, cid, c);
+            // A refused streamed body was never read: close the connection rather than leave it half-read.
+            ProblemWriter.reply(res, cid, Problem.of(b, cid), body.stream() != null && ProblemWriter.http1(req));
+          }
+          return DONE;
+        });
+  }
+}
