@@ -47,12 +47,12 @@ public interface Classifier<T> {
       }
     }
     if (e instanceof TimeoutException || e instanceof SocketTimeoutException) {
-      return Verdict.failure(ErrorCode.TIMEOUT, true, true, null, String.valueOf(e.getMessage()), e);
+      return Verdict.failure(ErrorCode.TIMEOUT, true, true, null, Failures.describe(e), e);
     }
     if (e instanceof IOException && !(e instanceof InterruptedIOException)) {
-      return Verdict.upstreamError("network error: " + e, e);
+      return Verdict.upstreamError(Failures.describe(e), e);
     }
-    return Verdict.failure(ErrorCode.UPSTREAM_ERROR, false, true, null, String.valueOf(e), e);
+    return Verdict.failure(ErrorCode.UPSTREAM_ERROR, false, true, null, Failures.describe(e), e);
   }
 
   /** Strips the wrappers that futures put around an exception. */

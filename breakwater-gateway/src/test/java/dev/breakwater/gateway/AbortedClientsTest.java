@@ -23,14 +23,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Clients that hang up (a TCP reset) while their answer is on its way: the gateway frees what it holds, releases no
  * buffer twice, leaks none (the leak detector runs at PARANOID), and logs nothing at ERROR — a client leaving is not
- * a server error. Each scenario is the tester's reproduction: a GET, then a reset 10 ms later, 50 times.
+ * a server error. Each scenario is the tester's reproduction: a GET, then a reset 10 ms later, 50 times (150 here, to make a rare race likely).
  */
 @ExtendWith(LeakDetection.class)
 class AbortedClientsTest {
   @RegisterExtension
   static final LogCapture LOG = new LogCapture();
 
-  private static final int ABORTS = 50;
+  private static final int ABORTS = 150;
   private static final int LARGE = 8 * 1024 * 1024;
 
   private final Vertx vertx = Vertx.vertx();

@@ -5,6 +5,7 @@ import dev.breakwater.CallContext;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.Pipeline;
 import dev.breakwater.classify.Classifier;
+import dev.breakwater.classify.Failures;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.RequestBody;
@@ -62,7 +63,7 @@ final class Forwarder {
           } else {
             Throwable c = Classifier.unwrap(error);
             BreakwaterException b = c instanceof BreakwaterException ? (BreakwaterException) c
-                : new BreakwaterException(ErrorCode.UPSTREAM_ERROR, String.valueOf(c), null, cid, c);
+                : new BreakwaterException(ErrorCode.UPSTREAM_ERROR, Failures.describe(c), null, cid, c);
             // A refused streamed body was never read: close the connection rather than leave it half-read.
             ProblemWriter.reply(res, cid, Problem.of(b, cid), body.stream() != null && ProblemWriter.http1(req));
           }

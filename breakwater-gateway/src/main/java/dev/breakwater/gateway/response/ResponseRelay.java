@@ -205,9 +205,11 @@ public final class ResponseRelay {
     up.stream().pipe().endOnFailure(false).to(res).onComplete(ar -> {
       if (ar.failed()) {
         LOG.debug("stream of {} {} cut (correlation id {}): {}", req.method(), req.path(), cid, ar.cause().toString());
-        // Reset only a response whose connection is still open: on one already gone, a second close path would
-        // release a buffer Netty has released already. Both run on this loop, so closed() is exact here.
-        if (!res.closed()) {
+        // Reset only a response whose connection is still open: on one already gone, Vert.x's reset writes to the
+        // closed channel and Netty releases that write's buffer a second time (IllegalReferenceCountException). A
+        // write that failed because the caller's channel closed comes before Vert.x's own close event, so closed()
+        // alone is not enough: the cause says it too.
+        if (!res.closed() && !callerChannelClosed(ar.cause())) {
           res.reset();
         }
         discard(up);
@@ -215,6 +217,16 @@ public final class ResponseRelay {
       written.complete(null);
     });
     return written;
+  }
+
+  /** Whether a pipe failure is the caller's connection having closed under a write. */
+  private static boolean callerChannelClosed(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.channels.ClosedChannelException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void clientGone() {
