@@ -17,8 +17,11 @@ import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.config.UpstreamConfig;
 import dev.breakwater.gateway.http.BoundedReadStream;
+import dev.breakwater.gateway.http.CorrelationIds;
 import dev.breakwater.gateway.http.HopByHop;
 import dev.breakwater.gateway.http.Problem;
+import dev.breakwater.gateway.http.RateLimitHeaders;
+import dev.breakwater.gateway.http.StoredResponseCodec;
 import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.internal.EventLoopTime;
 import dev.breakwater.gateway.identity.JwtVerifier;
@@ -28,7 +31,6 @@ import dev.breakwater.internal.Ids;
 import dev.breakwater.micrometer.BreakwaterMetrics;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.redis.RedisState;
-import dev.breakwater.redis.ValueCodec;
 import dev.breakwater.spi.CacheStore;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.spi.RateLimitStore;
@@ -529,11 +531,11 @@ public final class Gateway implements AutoCloseable {
     Throwable c = error == null ? null : Classifier.unwrap(error);
     BreakwaterException b = c instanceof BreakwaterException ? (BreakwaterException) c : null;
     if (b != null && b.code() == ErrorCode.RATE_LIMITED && b.limit().isPresent()) {
-      res.putHeader("RateLimit", "\"" + b.limit().get() + "\";r=0;t="
-          + b.retryAfter().map(java.time.Duration::getSeconds).orElse(1L));
+      res.putHeader("RateLimit", RateLimitHeaders.remaining(b.limit().get(), 0,
+          b.retryAfter().map(java.time.Duration::getSeconds).orElse(1L)));
     } else if (tightest != null) {
-      res.putHeader("RateLimit", "\"" + tightestName + "\";r=" + tightest.remaining() + ";t="
-          + tightest.resetSeconds());
+      res.putHeader("RateLimit", RateLimitHeaders.remaining(tightestName, tightest.remaining(),
+          tightest.resetSeconds()));
     }
   }
 
@@ -690,15 +692,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   private static String correlationId(HttpServerRequest req) {
-    String cid = req.getHeader(CORRELATION_HEADER);
-    if (cid != null && !cid.isBlank() && cid.length() <= 128 && cid.chars().allMatch(c -> c > 32 && c < 127)) {
-      return cid;
-    }
-    String tp = req.getHeader("traceparent");
-    if (tp != null && tp.length() >= 55 && tp.charAt(2) == '-') {
-      return tp.substring(3, 35); // the W3C trace id ties gateway logs to the caller's trace
-    }
-    return Ids.correlationId();
+    return CorrelationIds.of(req.getHeader(CORRELATION_HEADER), req.getHeader("traceparent"));
   }
 
   static boolean validIdempotencyKey(String key) {
@@ -755,8 +749,8 @@ public final class Gateway implements AutoCloseable {
       } else {
         rateLimits = redis.rateLimitStore();
         gates = redis.throttleGateStore();
-        idempotency = redis.idempotencyStore(ResponseCodec.INSTANCE);
-        cache = redis.cacheStore("gateway", ResponseCodec.INSTANCE, 10_000);
+        idempotency = redis.idempotencyStore(StoredResponseCodec.INSTANCE);
+        cache = redis.cacheStore("gateway", StoredResponseCodec.INSTANCE, 10_000);
       }
     }
 
@@ -809,10 +803,8 @@ public final class Gateway implements AutoCloseable {
         StringBuilder policy = new StringBuilder();
         for (String name : r.rateLimits()) {
           dev.breakwater.ratelimit.RateLimitConfig l = config.policies().rateLimit(name);
-          long window = Math.max(1, l.period().toSeconds());
-          long quota = Math.max(1, l.permits() * window * 1_000_000_000L / Math.max(1, l.period().toNanos()));
-          policy.append(policy.length() == 0 ? "" : ", ").append('"').append(name).append("\";q=").append(quota)
-              .append(";w=").append(window);
+          policy.append(policy.length() == 0 ? "" : ", ")
+              .append(RateLimitHeaders.policyItem(name, l.permits(), l.period()));
         }
         rateLimitPolicies.put(r.name(), policy.toString());
         pipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r)
@@ -945,47 +937,6 @@ public final class Gateway implements AutoCloseable {
 
     void close() {
       all.forEach(HttpClient::close);
-    }
-  }
-
-  /** Encodes a buffered response for Redis: status, headers, body. */
-  private enum ResponseCodec implements ValueCodec<UpstreamResponse> {
-    INSTANCE;
-
-    @Override
-    public byte[] encode(UpstreamResponse r) {
-      if (r.streamed()) {
-        throw new IllegalStateException("a streamed response cannot be stored; the gateway buffers what it stores");
-      }
-      Buffer b = Buffer.buffer().appendInt(r.status());
-      List<Map.Entry<String, String>> entries = r.headers().entries();
-      b.appendInt(entries.size());
-      for (Map.Entry<String, String> e : entries) {
-        byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
-        byte[] v = e.getValue().getBytes(StandardCharsets.UTF_8);
-        b.appendInt(k.length).appendBytes(k).appendInt(v.length).appendBytes(v);
-      }
-      return b.appendBuffer(r.body()).getBytes();
-    }
-
-    @Override
-    public UpstreamResponse decode(byte[] bytes) {
-      Buffer b = Buffer.buffer(bytes);
-      int pos = 0;
-      int status = b.getInt(pos);
-      int n = b.getInt(pos += 4);
-      pos += 4;
-      MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-      for (int i = 0; i < n; i++) {
-        int kl = b.getInt(pos);
-        String k = b.getString(pos + 4, pos + 4 + kl, "UTF-8");
-        pos += 4 + kl;
-        int vl = b.getInt(pos);
-        String v = b.getString(pos + 4, pos + 4 + vl, "UTF-8");
-        pos += 4 + vl;
-        headers.add(k, v);
-      }
-      return new UpstreamResponse(status, headers, b.getBuffer(pos, b.length()));
     }
   }
 }
