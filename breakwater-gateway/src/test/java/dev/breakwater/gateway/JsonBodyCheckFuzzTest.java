@@ -2,12 +2,13 @@ package dev.breakwater.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -28,14 +29,15 @@ class JsonBodyCheckFuzzTest {
       if (!new String(body, StandardCharsets.ISO_8859_1).contains("com.fasterxml")) {
         assertThat(why).doesNotContain("com.fasterxml");
       }
-      assertThatCode(() -> readAll(body)).as("the check refused it: %s", why).isNotNull();
+      assertThatThrownBy(() -> readAll(body)).as("the check refused it: %s", why).isInstanceOf(IOException.class);
     }
   }
 
-  private static void readAll(byte[] body) throws java.io.IOException {
-    try (MappingIterator<JsonNode> it = MAPPER.readerFor(JsonNode.class).readValues(body)) {
-      while (it.hasNextValue()) {
-        it.nextValue();
+  /** Builds a tree of every root value; not MappingIterator, which ends quietly at trailing garbage. */
+  private static void readAll(byte[] body) throws IOException {
+    try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+      while (p.nextToken() != null) {
+        MAPPER.readTree(p);
       }
     }
   }
