@@ -1,6 +1,7 @@
 package dev.breakwater.classify;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -17,6 +18,7 @@ public final class RetryAfter {
       DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(java.time.ZoneOffset.UTC);
   // One day past any sane throttle; a larger delta is a bug upstream and is clamped, not trusted.
   private static final long MAX_SECONDS = 86_400;
+  private static final Duration MAX = Duration.ofSeconds(MAX_SECONDS);
 
   private RetryAfter() {}
 
@@ -43,12 +45,13 @@ public final class RetryAfter {
       }
       return Duration.ofSeconds(Math.min(Long.parseLong(v), MAX_SECONDS));
     }
-    Long at = parseDate(v);
+    Instant at = parseDate(v);
     if (at == null) {
       return null;
     }
-    long millis = at - nowEpochMillis;
-    return millis <= 0 ? Duration.ZERO : Duration.ofMillis(Math.min(millis, MAX_SECONDS * 1000));
+    // Compared as instants, not epoch millis: a parsed year may lie beyond what a long of millis can hold.
+    Duration wait = Duration.between(Instant.ofEpochMilli(nowEpochMillis), at);
+    return wait.isNegative() ? Duration.ZERO : wait.compareTo(MAX) > 0 ? MAX : wait;
   }
 
   private static boolean isDigits(String v) {
@@ -61,10 +64,10 @@ public final class RetryAfter {
     return true;
   }
 
-  private static Long parseDate(String v) {
+  private static Instant parseDate(String v) {
     for (DateTimeFormatter f : new DateTimeFormatter[] {DateTimeFormatter.RFC_1123_DATE_TIME, RFC_850, ASCTIME}) {
       try {
-        return ZonedDateTime.parse(v, f).toInstant().toEpochMilli();
+        return ZonedDateTime.parse(v, f).toInstant();
       } catch (DateTimeParseException e) {
         // try the next form
       }

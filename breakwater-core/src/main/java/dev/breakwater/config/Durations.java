@@ -16,14 +16,22 @@ public final class Durations {
   private Durations() {}
 
   /** What a duration should look like, for messages. */
-  public static final String EXPECTED = "a duration such as 250ms, 1.5s, 10s, 5m, 1h, 2d or PT10S";
+  public static final String EXPECTED = "a duration such as 250ms, 1.5s, 10s, 5m, 1h, 2d or PT10S, at most 106751d";
+
+  // The engine counts time in nanoseconds in a long: a longer duration would overflow wherever it is used.
+  private static final Duration MAX = Duration.ofNanos(Long.MAX_VALUE);
 
   private static final Pattern SHORT = Pattern.compile("(\\d{1,18}(?:\\.\\d{1,9})?)(ms|s|m|h|d)");
   private static final Pattern ISO_IN_TEXT =
       Pattern.compile("-?P(?:\\d+D)?T(?=-?\\d)(?:-?\\d+H)?(?:-?\\d+M)?(?:-?\\d+(?:\\.\\d+)?S)?");
 
-  /** The duration {@code text} spells, or {@code null} when it spells none (or one too large or too precise). */
+  /** The duration {@code text} spells, or {@code null} when it spells none or one too long for a nanosecond clock. */
   public static Duration parse(String text) {
+    Duration d = spelled(text);
+    return d == null || d.compareTo(MAX) > 0 ? null : d;
+  }
+
+  private static Duration spelled(String text) {
     if (text == null) {
       return null;
     }

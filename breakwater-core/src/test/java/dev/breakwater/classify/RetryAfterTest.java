@@ -80,6 +80,12 @@ class RetryAfterTest {
     assertThat(RetryAfter.parse("Fri, 01 Jan 2027 00:00:00 GMT", NOW)).isEqualTo(Duration.ofDays(1));
   }
 
+  @Test
+  void aDateWhoseYearIsBeyondEpochMillisIsClampedToOneDay() {
+    // Found by RetryAfterFuzzTest: the year parses, but its epoch milliseconds overflow a long.
+    assertThat(RetryAfter.parse("2 Jun 400000200 0:0 GMT", NOW)).isEqualTo(Duration.ofDays(1));
+  }
+
   @ParameterizedTest(name = "\"{0}\" is not a Retry-After value")
   @ValueSource(strings = {"soon", "-5", "+5", "1.5", "1e3", "", "   ", "120 seconds",
       "Thu, 32 Jan 2026 00:00:00 GMT", "01 Jan 2026"})

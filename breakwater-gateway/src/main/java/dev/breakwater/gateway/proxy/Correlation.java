@@ -1,6 +1,7 @@
 package dev.breakwater.gateway.proxy;
 
 import dev.breakwater.CorrelationIds;
+import dev.breakwater.gateway.http.CorrelationId;
 import io.vertx.core.http.HttpServerRequest;
 
 /** Step 1, the correlation id: the caller's, else its W3C trace id, else a new one; and the traceparent sent on. */
@@ -12,15 +13,7 @@ final class Correlation {
 
   /** The correlation id of a request. */
   static String id(HttpServerRequest req) {
-    String cid = req.getHeader(HEADER);
-    if (cid != null && !cid.isBlank() && cid.length() <= 128 && cid.chars().allMatch(c -> c > 32 && c < 127)) {
-      return cid;
-    }
-    String tp = req.getHeader("traceparent");
-    if (tp != null && tp.length() >= 55 && tp.charAt(2) == '-') {
-      return tp.substring(3, 35); // the W3C trace id ties gateway logs to the caller's trace
-    }
-    return CorrelationIds.correlationId();
+    return CorrelationId.of(req.getHeader(HEADER), req.getHeader("traceparent"));
   }
 
   /** A W3C traceparent whose trace id is the correlation id (for a caller that sent none). */

@@ -5,6 +5,7 @@ import dev.breakwater.CallContext;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.classify.Classifier;
 import dev.breakwater.gateway.config.RouteConfig;
+import dev.breakwater.gateway.http.RateLimitFields;
 import dev.breakwater.gateway.runtime.RouteRuntime;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -35,11 +36,11 @@ final class RateLimitHeaders {
     Throwable c = error == null ? null : Classifier.unwrap(error);
     BreakwaterException b = c instanceof BreakwaterException ? (BreakwaterException) c : null;
     if (b != null && b.code() == ErrorCode.RATE_LIMITED && b.limit().isPresent()) {
-      res.putHeader("RateLimit", "\"" + b.limit().get() + "\";r=0;t="
-          + b.retryAfter().map(java.time.Duration::getSeconds).orElse(1L));
+      res.putHeader("RateLimit", RateLimitFields.remaining(b.limit().get(), 0,
+          b.retryAfter().map(java.time.Duration::getSeconds).orElse(1L)));
     } else if (tightest != null) {
-      res.putHeader("RateLimit", "\"" + tightestName + "\";r=" + tightest.remaining() + ";t="
-          + tightest.resetSeconds());
+      res.putHeader("RateLimit", RateLimitFields.remaining(tightestName, tightest.remaining(),
+          tightest.resetSeconds()));
     }
   }
 }

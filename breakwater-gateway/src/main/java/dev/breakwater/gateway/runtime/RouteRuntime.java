@@ -10,6 +10,7 @@ import dev.breakwater.gateway.cache.WriteInvalidation;
 import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.config.UpstreamConfig;
+import dev.breakwater.gateway.http.RateLimitFields;
 import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.identity.JwtVerifier;
 import dev.breakwater.gateway.internal.EventLoopTime;
@@ -82,10 +83,8 @@ public final class RouteRuntime {
       StringBuilder policy = new StringBuilder();
       for (String name : r.rateLimits()) {
         dev.breakwater.ratelimit.RateLimitConfig l = config.policies().rateLimit(name);
-        long window = Math.max(1, l.period().toSeconds());
-        long quota = Math.max(1, l.permits() * window * 1_000_000_000L / Math.max(1, l.period().toNanos()));
-        policy.append(policy.length() == 0 ? "" : ", ").append('"').append(name).append("\";q=").append(quota)
-            .append(";w=").append(window);
+        policy.append(policy.length() == 0 ? "" : ", ").append(RateLimitFields.policyItem(name, l.permits(),
+            l.period()));
       }
       rateLimitPolicies.put(r.name(), policy.toString());
       String timeout = config.pipelineConfig(r).timeout();

@@ -4,8 +4,8 @@ import dev.breakwater.cache.CaffeineCacheStore;
 import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.Events;
 import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.http.StoredResponseCodec;
 import dev.breakwater.gateway.http.UpstreamResponse;
-import dev.breakwater.gateway.upstream.ResponseCodec;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.redis.RedisState;
@@ -41,8 +41,8 @@ public final class StateStores implements AutoCloseable {
     } else {
       rateLimits = redis.rateLimitStore();
       gates = redis.throttleGateStore();
-      idempotency = redis.idempotencyStore(ResponseCodec.INSTANCE);
-      cache = redis.cacheStore("gateway", ResponseCodec.INSTANCE, 10_000);
+      idempotency = redis.idempotencyStore(StoredResponseCodec.INSTANCE);
+      cache = redis.cacheStore("gateway", StoredResponseCodec.INSTANCE, 10_000);
     }
   }
 

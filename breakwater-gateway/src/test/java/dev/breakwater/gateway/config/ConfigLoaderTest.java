@@ -403,10 +403,10 @@ class ConfigLoaderTest {
   void badDuration() {
     assertThat(problems(BASE.replace("attempt: 5s", "attempt: 5 seconds")))
         .containsExactly("gateway.yaml:7: policies.timeouts.default.attempt: \"5 seconds\" (expected: a duration"
-            + " such as 250ms, 1.5s, 10s, 5m, 1h, 2d or PT10S)");
+            + " such as 250ms, 1.5s, 10s, 5m, 1h, 2d or PT10S, at most 106751d)");
     assertThat(problems(BASE.replace("attempt: 5s", "attempt: 5")))
         .containsExactly("gateway.yaml:7: policies.timeouts.default.attempt: 5 (expected: a duration"
-            + " such as 250ms, 1.5s, 10s, 5m, 1h, 2d or PT10S)");
+            + " such as 250ms, 1.5s, 10s, 5m, 1h, 2d or PT10S, at most 106751d)");
   }
 
   @Test
@@ -424,7 +424,7 @@ class ConfigLoaderTest {
         .containsExactly(
             "gateway.yaml:16: policies.rateLimits.per-user.permits: missing (expected: an integer)",
             "gateway.yaml:16: policies.rateLimits.per-user.period: missing (expected: a duration such as 250ms, 1.5s,"
-                + " 10s, 5m, 1h, 2d or PT10S)");
+                + " 10s, 5m, 1h, 2d or PT10S, at most 106751d)");
     assertThat(problems(BASE + "state:\n  backend: redis\n"))
         .containsExactly("gateway.yaml:30: state.redis: missing (expected: a mapping with uri (or cluster: true and"
             + " nodes) when backend is redis)");
@@ -634,5 +634,14 @@ class ConfigLoaderTest {
     assertThat(problems(BASE + """
           - { path: /v1.0/search, upstream: graph, timeout: slow }
         """)).containsExactly("gateway.yaml:30: routes[1].timeout: \"slow\" (expected: one of [default])");
+  }
+
+  @Test
+  void aDurationBeyondTheEnginesNanosecondClockIsAProblemNotACrash() {
+    // 300000 days overflows a long of nanoseconds: the rate limit's own check threw ArithmeticException.
+    assertThat(problems(BASE.replace("per-user: { scope: user, permits: 10, period: 1s }",
+        "per-user: { scope: user, permits: 10, period: 300000d }")))
+        .containsExactly("gateway.yaml:16: policies.rateLimits.per-user.period: \"300000d\" (expected: "
+            + Durations.EXPECTED + ")");
   }
 }

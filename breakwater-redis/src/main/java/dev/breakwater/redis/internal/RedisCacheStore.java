@@ -65,18 +65,25 @@ public final class RedisCacheStore<V> implements CacheStore<V> {
       return CompletableFuture.completedFuture(e);
     }
     return guard.call(() -> redis.commands().get(keyPrefix + key).toCompletableFuture().thenApply(bytes -> {
-      if (bytes == null || bytes.length < HEADER) {
-        return null;
+      CacheEntry<V> entry = decode(bytes, codec);
+      if (entry != null) {
+        l1.put(key, entry);
       }
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      long fresh = b.getLong();
-      long stale = b.getLong();
-      byte[] payload = new byte[bytes.length - HEADER];
-      b.get(payload);
-      CacheEntry<V> entry = new CacheEntry<>(codec.decode(payload), fresh, stale);
-      l1.put(key, entry);
       return entry;
     }), () -> null);
+  }
+
+  /** A record as {@link #put} writes it (fresh-until, stale-until, payload), or null when there is none. */
+  static <V> CacheEntry<V> decode(byte[] bytes, ValueCodec<V> codec) {
+    if (bytes == null || bytes.length < HEADER) {
+      return null;
+    }
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    long fresh = b.getLong();
+    long stale = b.getLong();
+    byte[] payload = new byte[bytes.length - HEADER];
+    b.get(payload);
+    return new CacheEntry<>(codec.decode(payload), fresh, stale);
   }
 
   @Override

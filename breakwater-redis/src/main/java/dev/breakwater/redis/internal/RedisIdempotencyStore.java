@@ -140,7 +140,7 @@ public final class RedisIdempotencyStore<V> implements IdempotencyStore<V> {
         .toCompletableFuture()
         .<CompletableFuture<Reservation<V>>>handle((old, e) -> {
           if (e == null) {
-            return CompletableFuture.completedFuture(fromRecord(old, fp));
+            return CompletableFuture.completedFuture(fromRecord(old, fp, codec));
           }
           if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("syntax")) {
             // A server before Redis 7.0 takes NX and GET only apart: the script does the same in one round trip.
@@ -175,11 +175,11 @@ public final class RedisIdempotencyStore<V> implements IdempotencyStore<V> {
   private CompletableFuture<Reservation<V>> reserveByScript(String k, byte[] fp, long leaseMillis) {
     return redis.<List<Object>>eval(RESERVE, ScriptOutputType.MULTI, new String[] {k}, fp,
         Long.toString(leaseMillis).getBytes(StandardCharsets.US_ASCII)).thenApply(r -> {
-          switch ((int) (long) (Long) r.get(0)) {
+          switch ((int) Replies.integer(r, 0)) {
             case 0:
               return Reservation.<V>reserved();
             case 1:
-              return Reservation.replay(codec.decode((byte[]) r.get(1)));
+              return Reservation.replay(codec.decode(Replies.bulk(r, 1)));
             case 2:
               return Reservation.<V>conflict();
             default:
@@ -189,7 +189,7 @@ public final class RedisIdempotencyStore<V> implements IdempotencyStore<V> {
   }
 
   /** What a record found in place of a new reservation means: none (reserved), in flight, done, or another's. */
-  private Reservation<V> fromRecord(byte[] old, byte[] fp) {
+  static <V> Reservation<V> fromRecord(byte[] old, byte[] fp, ValueCodec<V> codec) {
     if (old == null) {
       return Reservation.reserved();
     }

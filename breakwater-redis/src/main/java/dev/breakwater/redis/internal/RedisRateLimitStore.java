@@ -130,14 +130,14 @@ public final class RedisRateLimitStore implements RateLimitStore {
       args[2 + 2 * j] = bytes(l.burst());
     }
     return redis.<List<Object>>eval(GCRA, ScriptOutputType.MULTI, k, args).thenApply(r -> {
-      if (((Long) r.get(0)) == 1L) {
+      if (Replies.integer(r, 0) == 1L) {
         for (int j = 0; j < k.length && 4 + 2 * j < r.size(); j++) {
           quotas.put(k[j], quota(r, 3 + 2 * j));
         }
         return RateLimitDecision.allowed();
       }
-      int denied = idx.get((int) (long) (Long) r.get(1) - 1);
-      long waitMicros = (Long) r.get(2);
+      int denied = idx.get((int) Replies.integer(r, 1) - 1);
+      long waitMicros = Replies.integer(r, 2);
       return RateLimitDecision.denied(limits.get(denied).name(), waitMicros < 0 ? -1 : waitMicros * 1000);
     });
   }
@@ -197,9 +197,9 @@ public final class RedisRateLimitStore implements RateLimitStore {
         bytes(cost)};
     return guard.call(() -> redis.<List<Object>>eval(LEASE, ScriptOutputType.MULTI, new String[] {k}, args)
         .thenApply(r -> {
-          long granted = (Long) r.get(0);
+          long granted = Replies.integer(r, 0);
           if (granted == 0) {
-            long wait = (Long) r.get(1);
+            long wait = Replies.integer(r, 1);
             return RateLimitDecision.denied(limit.name(), wait < 0 ? -1 : wait * 1000);
           }
           if (granted > cost) {
@@ -269,9 +269,11 @@ public final class RedisRateLimitStore implements RateLimitStore {
   }
 
   /** A bucket's state as the scripts report it: remaining tokens at {@code at}, microseconds to full after it. */
-  private static RateLimitQuota quota(List<Object> reply, int at) {
-    long fullMicros = (Long) reply.get(at + 1);
-    return new RateLimitQuota(Math.max(0, (Long) reply.get(at)), (fullMicros + 999_999) / 1_000_000);
+  static RateLimitQuota quota(List<Object> reply, int at) {
+    long fullMicros = Math.max(0, Replies.integer(reply, at + 1));
+    // Rounded up without adding first: a time to full near Long.MAX_VALUE must not wrap negative.
+    long reset = fullMicros / 1_000_000 + (fullMicros % 1_000_000 == 0 ? 0 : 1);
+    return new RateLimitQuota(Math.max(0, Replies.integer(reply, at)), reset);
   }
 
   private static double intervalMicrosRaw(RateLimitConfig l) {
