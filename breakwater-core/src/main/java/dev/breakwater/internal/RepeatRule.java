@@ -11,11 +11,11 @@ import java.net.ConnectException;
  * when its connection could not be established: nothing of the request was sent, so the upstream cannot have run it.
  * An error after the connection was open (a reset, a timeout, a 5xx) may follow an execution, so it never is.
  */
-final class RepeatRule {
+public final class RepeatRule {
   private RepeatRule() {}
 
   /** Whether attempt {@code attempt} of a call of {@code kind}, which failed with {@code cause}, may be repeated. */
-  static boolean mayRepeat(OperationKind kind, boolean deduplicated, int attempt, Throwable cause) {
+  public static boolean mayRepeat(OperationKind kind, boolean deduplicated, int attempt, Throwable cause) {
     if (kind.retryable(deduplicated)) {
       return true;
     }
