@@ -126,7 +126,7 @@ final class AttemptStage<T> {
       return classifier.classify(value, error);
     } catch (Throwable t) {
       events.internalError("classifier of " + config.name(), t);
-      return Verdict.failure(ErrorCode.UPSTREAM_ERROR, false, false, null, "classifier failed: " + t, t);
+      return Verdict.failure(ErrorCode.UPSTREAM_ERROR, false, false, null, "the response could not be classified", t);
     }
   }
 
