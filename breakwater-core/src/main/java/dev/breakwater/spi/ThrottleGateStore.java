@@ -8,7 +8,10 @@ import java.util.Map;
  */
 public interface ThrottleGateStore {
 
-  /** The instant until which the gate is closed, or 0 when it is open; must be cheap, it is read on every call. */
+  /**
+   * The instant until which the gate is closed, or, when it is open, 0 or an instant not after now (a window that has
+   * passed may still be reported); must be cheap, it is read on every call.
+   */
   long closedUntil(String upstream, String tenant);
 
   /** Closes the gate until {@code untilEpochMillis}; a gate already closed for longer stays closed for longer. */

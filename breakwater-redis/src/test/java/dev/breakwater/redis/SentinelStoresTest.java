@@ -4,7 +4,7 @@ import dev.breakwater.redis.testing.RedisExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store contract through Redis Sentinel (a master, a replica and a sentinel). */
-class SentinelStoresTest extends StoresContract {
+class SentinelStoresTest extends RedisStoresContract {
   @RegisterExtension
   static final RedisExtension REDIS = RedisExtension.sentinel();
 

@@ -4,7 +4,7 @@ import dev.breakwater.redis.testing.RedisExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store contract on one standalone redis-server. */
-class StandaloneStoresTest extends StoresContract {
+class StandaloneStoresTest extends RedisStoresContract {
   @RegisterExtension
   static final RedisExtension REDIS = RedisExtension.standalone();
 
