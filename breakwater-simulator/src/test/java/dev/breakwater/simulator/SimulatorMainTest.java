@@ -54,7 +54,7 @@ class SimulatorMainTest {
         assertThatThrownBy(() -> SimulatorMain.parseArgs(new String[] {"--rate", "fast"}))
                 .hasMessageContaining("--rate");
         assertThatThrownBy(() -> SimulatorMain.parseArgs(new String[] {"--outage-at", "30"}))
-                .hasMessage("--outage-at: \"30\" (expected: a duration such as 250ms, 1.5s, 10s, 5m, 1h, 2d or PT10S)");
+                .hasMessage("--outage-at: \"30\" (expected: " + Durations.EXPECTED + ")");
         assertThatThrownBy(() -> SimulatorMain.parseArgs(new String[] {"--error-rate", "1.5"}))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(SimulatorMain.usage()).contains("--outage-at", "--help");
