@@ -23,6 +23,8 @@
 #                     BENCH_GW_JAVA_OPTS ("-Xms256m -Xmx256m -XX:+UseParallelGC")  the gateway's JVM flags
 #                     BENCH_SIM_JAVA_OPTS ("-Xms256m -Xmx256m -XX:+UseParallelGC")  the simulator's JVM flags
 #                     BENCH_REBUILD (unset; 1 rebuilds the jar even when it exists)
+#                     BENCH_JAR (unset) measure this breakwater jar instead of building this checkout's (A/B runs)
+#                     BENCH_DOC (docs/benchmarks/gateway.md) where the report goes
 #                     JAVA (java), MVN (./mvnw)
 # Needs: a JDK 17+, python3 (stdlib only), curl; installs wrk, haproxy and nginx with apt-get when they are missing
 # (as root; the distribution's own services are stopped if the packages start them). Every server runs on a free
@@ -35,10 +37,10 @@ source bench/lib.sh
 
 JAVA=${JAVA:-java}
 MVN=${MVN:-./mvnw}
-JAR=breakwater-cli/target/breakwater.jar
+JAR=${BENCH_JAR:-breakwater-cli/target/breakwater.jar}
 CONF=bench/gateway
 OUT=bench/out
-DOC=docs/benchmarks/gateway.md
+DOC=${BENCH_DOC:-docs/benchmarks/gateway.md}
 DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
 GW_JAVA_OPTS=${BENCH_GW_JAVA_OPTS:--Xms256m -Xmx256m -XX:+UseParallelGC}
@@ -77,12 +79,12 @@ if ((${#missing[@]} > 0)); then
   done
 fi
 
-if [[ ! -f "$JAR" || -n "${BENCH_REBUILD:-}" ]]; then
+if [[ -z "${BENCH_JAR:-}" && ( ! -f "$JAR" || -n "${BENCH_REBUILD:-}" ) ]]; then
   echo "== building $JAR"
   mvn_try -DskipTests -pl breakwater-cli -am package
 fi
 JAR_STALE=""
-if [[ -n "$(find breakwater-*/src/main breakwater-*/pom.xml pom.xml -newer "$JAR" -print -quit 2>/dev/null)" ]]; then
+if [[ -z "${BENCH_JAR:-}" && -n "$(find breakwater-*/src/main breakwater-*/pom.xml pom.xml -newer "$JAR" -print -quit 2>/dev/null)" ]]; then
   JAR_STALE="yes"
   echo "note: some sources are newer than $JAR; measuring the jar as built (BENCH_REBUILD=1 rebuilds it)" >&2
 fi
@@ -353,7 +355,31 @@ BW_RPS=$(grep '^name=breakwater ' "$RAW/runs.txt" | sed 's/.* rps=\([0-9.]*\).*/
 RATE=$(python3 -c "import sys; print(int(float(sys.argv[1]) * 0.5 // 100 * 100))" "$BW_RPS")
 echo "== fixed rate: 50 % of Breakwater's $BW_RPS req/s = $RATE req/s"
 run_wrk paced-direct "direct" "$DIRECT" "$SIM_PID" "$PACED_WARM" "$RATE"
+# Bytes the gateway JVM allocates per proxied request, over the fixed-rate run: JFR's per-thread allocation counters
+# (jdk.ThreadAllocationStatistics, exact, read at the recording's start and end) summed over every thread.
+JDK_BIN=$(dirname "$(readlink -f "$(command -v "$JAVA")")")
+"$JDK_BIN/jcmd" "$GW_PID" JFR.start name=alloc settings=default > /dev/null
 run_wrk paced-breakwater "Breakwater" "$BW" "$GW_PID" "$PACED_WARM" "$RATE"
+"$JDK_BIN/jcmd" "$GW_PID" JFR.stop name=alloc filename="$TMP/alloc.jfr" > /dev/null
+"$JDK_BIN/jfr" print --json --events jdk.ThreadAllocationStatistics "$TMP/alloc.jfr" > "$TMP/alloc.json"
+python3 - "$TMP/alloc.json" "$(grep '^name=paced-breakwater ' "$RAW/runs.txt" | sed 's/.* requests=\([0-9]*\).*/\1/')" \
+  "$PACED_WARM" "$RATE" > "$RAW/gateway-alloc.txt" <<'PY'
+import json, sys
+events = json.load(open(sys.argv[1]))["recording"]["events"]
+measured, warm, rate = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+by = {}
+for e in events:
+    v = e["values"]
+    t = v["thread"]["javaThreadId"] if v.get("thread") else -1
+    by.setdefault(t, []).append((e["startTime"], v["allocated"]))
+total = sum(max(a for _, a in l) - min(a for _, a in l) for l in by.values())
+# The recording spans the warm-up at the same rate too: count its requests with the measured ones.
+requests = measured + int(warm * rate)
+print("alloc_bytes=%d" % total)
+print("alloc_requests=%d" % requests)
+print("alloc_per_request=%d" % (total / max(1, requests)))
+PY
+cat "$RAW/gateway-alloc.txt"
 run_wrk paced-haproxy "HAProxy ($NCPU threads)" "$HA2" "$HA2_PID" "$PACED_WARM" "$RATE"
 run_wrk paced-nginx "nginx ($NCPU workers)" "$NG2" "$NG2_PID" "$PACED_WARM" "$RATE"
 
@@ -374,6 +400,7 @@ cp "$TMP/gateway.log" "$OUT/gateway-breakwater.log"
 cp "$RAW/machine.txt" "$OUT/gateway-machine.txt"
 cp "$RAW/runs.txt" "$OUT/gateway-runs.txt"
 cp "$RAW/gateway-memory.txt" "$OUT/gateway-memory.txt"
+cp "$RAW/gateway-alloc.txt" "$OUT/gateway-alloc.txt"
 python3 - "$RAW/threads0.txt" "$RAW/threads1.txt" "$HZ" > "$OUT/gateway-threads.txt" <<'PY'
 import sys
 a = {l.split()[0]: (l.split()[1], int(l.split()[2])) for l in open(sys.argv[1]) if l.strip()}
@@ -403,6 +430,7 @@ for line in open(os.path.join(raw, "runs.txt")):
     order.append(r["name"])
 machine = open(os.path.join(raw, "machine.txt")).read().rstrip()
 mem = dict(l.strip().split("=") for l in open(os.path.join(raw, "gateway-memory.txt")) if "=" in l)
+alloc = dict(l.strip().split("=") for l in open(os.path.join(raw, "gateway-alloc.txt")) if "=" in l)
 threads = open(os.path.join(out, "gateway-threads.txt")).read().splitlines()[1:]
 metrics = open(os.path.join(out, "gateway-metrics.txt")).read() if os.path.exists(os.path.join(out, "gateway-metrics.txt")) else ""
 log = open(os.path.join(out, "gateway-breakwater.log")).read().splitlines()
@@ -521,6 +549,12 @@ w("| highest sample, saturation run | %s |" % mib(bw["rss_kb"]))
 w("| highest sample, fixed-rate run | %s |" % mib(pb["rss_kb"]))
 w("| at the end of the run | %s |" % mib(mem["rss_end_kb"]))
 w("| peak (`VmHWM`) | %s |" % mib(mem["hwm_kb"]))
+w("")
+w("Allocation: the gateway JVM allocated **%s bytes per proxied request** during the fixed-rate run (%s bytes over "
+  "about %s requests, warm-up at the same rate included; JFR's per-thread allocation counters, "
+  "`jdk.ThreadAllocationStatistics`, summed over every thread of the JVM)." % (
+      "{:,}".format(int(alloc["alloc_per_request"])), "{:,}".format(int(alloc["alloc_bytes"])),
+      "{:,}".format(int(alloc["alloc_requests"]))))
 w("")
 w("For scale, the highest sample during each saturation run: HAProxy (%d threads) %s, nginx (%d workers, master "
   "included) %s, simulator (JVM) %s." % (ncpu, mib(ha["rss_kb"]), ncpu, mib(ng["rss_kb"]), mib(direct["rss_kb"])))
