@@ -371,7 +371,7 @@ by = {}
 for e in events:
     v = e["values"]
     t = v["thread"]["javaThreadId"] if v.get("thread") else -1
-    by.setdefault(t, []).append((e["startTime"], v["allocated"]))
+    by.setdefault(t, []).append((v["startTime"], v["allocated"]))
 total = sum(max(a for _, a in l) - min(a for _, a in l) for l in by.values())
 # The recording spans the warm-up at the same rate too: count its requests with the measured ones.
 requests = measured + int(warm * rate)
