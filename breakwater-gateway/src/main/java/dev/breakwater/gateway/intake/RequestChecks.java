@@ -1,6 +1,7 @@
 package dev.breakwater.gateway.intake;
 
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import java.util.Locale;
 import java.util.Map;
 
@@ -18,7 +19,10 @@ public final class RequestChecks {
     if (!target.valid()) {
       return target;
     }
-    // HTTP/1.1 headers with these bytes never get here (the decoder refuses them); this guards other paths (HTTP/2).
+    // HTTP/1.x headers with these bytes never get here (the intake's decoder refuses them): only HTTP/2 needs the scan.
+    if (req.version() != HttpVersion.HTTP_2) {
+      return target;
+    }
     for (Map.Entry<String, String> h : req.headers()) {
       String v = h.getValue();
       for (int i = 0; i < v.length(); i++) {

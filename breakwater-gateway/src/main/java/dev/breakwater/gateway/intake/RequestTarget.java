@@ -102,6 +102,11 @@ public final class RequestTarget {
       if (c > 0x7e) {
         return "a raw byte " + hex(c) + " in the " + where + ": bytes outside ASCII must be percent-encoded UTF-8";
       }
+      if (c == ' ') {
+        // An HTTP/1 request line cannot carry one (it separates the line's parts), but an HTTP/2 :path can: sent on
+        // to an HTTP/1 upstream it would split that upstream's request line.
+        return "a raw space in the " + where + " (expected %20)";
+      }
       if (c == '#') {
         return "a '#' in the " + where + ": a fragment is not part of a request";
       }

@@ -1,6 +1,5 @@
 package dev.breakwater.gateway.proxy;
 
-import dev.breakwater.CorrelationIds;
 import dev.breakwater.gateway.http.CorrelationId;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -18,21 +17,31 @@ final class Correlation {
 
   /** A W3C traceparent whose trace id is the correlation id (for a caller that sent none). */
   static String traceparent(String cid) {
-    return "00-" + cid32(cid) + "-" + CorrelationIds.correlationId().substring(0, 16) + "-01";
-  }
-
-  private static String cid32(String cid) {
-    char[] out = new char[32];
-    int n = 0;
-    for (int i = 0; i < cid.length() && n < 32; i++) {
+    // One char array, one string: this runs for every request that arrives without a traceparent.
+    char[] out = new char[55];
+    out[0] = '0';
+    out[1] = '0';
+    out[2] = '-';
+    int n = 3;
+    for (int i = 0; i < cid.length() && n < 35; i++) {
       char c = cid.charAt(i);
       if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
         out[n++] = c;
       }
     }
-    while (n < 32) {
+    while (n < 35) {
       out[n++] = '0';
     }
+    out[35] = '-';
+    long span = java.util.concurrent.ThreadLocalRandom.current().nextLong() | 1L; // never the invalid all-zero id
+    for (int i = 0; i < 16; i++) {
+      out[36 + i] = HEX[(int) (span >>> (60 - 4 * i)) & 0xF];
+    }
+    out[52] = '-';
+    out[53] = '0';
+    out[54] = '1';
     return new String(out);
   }
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
 }

@@ -10,7 +10,6 @@ import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.RequestBody;
 import dev.breakwater.gateway.http.UpstreamResponse;
-import dev.breakwater.gateway.intake.RequestTarget;
 import dev.breakwater.gateway.response.ProblemWriter;
 import dev.breakwater.gateway.response.ResponseRelay;
 import dev.breakwater.gateway.runtime.RouteRuntime;
@@ -36,9 +35,9 @@ final class Forwarder {
 
   /** Sends a checked request through its route's pipeline and answers it; completes once the answer is written. */
   CompletableFuture<Void> forwardThroughPipeline(RouteRuntime rt, RouteConfig r, HttpServerRequest req,
-      RequestBody body, String cid, String tenant, String user, String idemKey) {
+      String resource, RequestBody body, String cid, String tenant, String user, String idemKey) {
+    // resource: the normalised target the route was matched on, so the route and the upstream see one path.
     HttpServerResponse res = req.response();
-    String resource = RequestTarget.parse(req.uri()).resource(); // the normalised target handle() routed on
     CallContext ctx = CallContexts.of(rt, r, req, body, resource, cid, tenant, user, idemKey);
     boolean credentialed = req.getHeader("Authorization") != null;
     Pipeline<UpstreamResponse> pipeline = credentialed && !r.cacheCredentialed()

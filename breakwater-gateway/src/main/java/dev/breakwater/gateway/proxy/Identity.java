@@ -18,7 +18,8 @@ final class Identity {
   @FunctionalInterface
   interface Next {
     /** Continues with the request of a known caller. */
-    void proceed(RouteRuntime rt, HttpServerRequest req, String cid, RouteConfig r, String tenant, String user);
+    void proceed(RouteRuntime rt, HttpServerRequest req, String cid, RouteConfig r, String resource, String tenant,
+        String user);
   }
 
   private final Vertx vertx;
@@ -30,10 +31,10 @@ final class Identity {
   }
 
   /** Finds the caller of {@code req} and hands the request on, or answers 401. */
-  void resolve(RouteRuntime rt, HttpServerRequest req, String cid, RouteConfig r) {
+  void resolve(RouteRuntime rt, HttpServerRequest req, String cid, RouteConfig r, String resource) {
     HttpServerResponse res = req.response();
     if (rt.jwt() == null) {
-      next.proceed(rt, req, cid, r, req.getHeader(rt.config().identity().tenantHeader()),
+      next.proceed(rt, req, cid, r, resource, req.getHeader(rt.config().identity().tenantHeader()),
           req.getHeader(rt.config().identity().userHeader()));
       return;
     }
@@ -54,7 +55,7 @@ final class Identity {
         ProblemWriter.reply(res, cid, Problem.render(ErrorCode.AUTH_REQUIRED, 401, "invalid token: "
             + c.getMessage(), -1, cid), false);
       } else {
-        next.proceed(rt, req, cid, r, id.tenant(), id.user());
+        next.proceed(rt, req, cid, r, resource, id.tenant(), id.user());
       }
     }));
   }

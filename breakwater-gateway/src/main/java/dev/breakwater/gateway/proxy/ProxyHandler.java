@@ -88,13 +88,13 @@ public final class ProxyHandler {
     String path = target.path(); // normalised: the route match and the forwarded resource agree
     RouteConfig r = RouteTable.match(rt, req, path, cid);
     if (r != null) {
-      identity.resolve(rt, req, cid, r);
+      identity.resolve(rt, req, cid, r, target.resource());
     }
   }
 
   /** The request checks of a known caller, then the body (read whole or streamed) and the call. */
-  private void proceed(RouteRuntime rt, HttpServerRequest req, String cid, RouteConfig r, String tenant,
-      String user) {
+  private void proceed(RouteRuntime rt, HttpServerRequest req, String cid, RouteConfig r, String resource,
+      String tenant, String user) {
     HttpServerResponse res = req.response();
     if (tenant == null || tenant.isBlank()) {
       tenant = r.defaultTenant();
@@ -127,7 +127,8 @@ public final class ProxyHandler {
     if (BodyRules.streamsBody(rt, req, idemKey, declared)) {
       req.pause(); // the upstream attempt pipes it; until then it waits in the socket, not in memory
       BoundedReadStream body = new BoundedReadStream(req, max);
-      forwarder.forwardThroughPipeline(rt, r, req, RequestBody.streamed(body, declared), cid, t, user, idemKey)
+      forwarder.forwardThroughPipeline(rt, r, req, resource, RequestBody.streamed(body, declared), cid, t, user,
+          idemKey)
           .whenComplete((x, e) -> inFlight.decrementAndGet());
       return;
     }
@@ -144,7 +145,8 @@ public final class ProxyHandler {
             cid), false);
         return;
       }
-      forwarder.forwardThroughPipeline(rt, r, req, RequestBody.whole(body.result()), cid, t, user, idemKey)
+      forwarder.forwardThroughPipeline(rt, r, req, resource, RequestBody.whole(body.result()), cid, t, user,
+          idemKey)
           .whenComplete((x, e) -> inFlight.decrementAndGet());
     });
   }

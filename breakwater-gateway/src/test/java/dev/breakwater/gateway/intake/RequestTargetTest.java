@@ -103,4 +103,14 @@ class RequestTargetTest {
     assertThat(problem("*")).contains("not a path");
     assertThat(problem("")).contains("empty");
   }
+
+  @Test
+  void aRawSpaceIsRefusedBecauseItWouldSplitAnHttp1RequestLineUpstream() {
+    // Found by RequestTargetFuzzTest: "/ /" was accepted with its space.
+    RequestTarget t = RequestTarget.parse("/ /");
+    assertThat(t.valid()).isFalse();
+    assertThat(t.problem()).isEqualTo("a raw space in the path (expected %20)");
+    assertThat(RequestTarget.parse("/a?b c").problem()).isEqualTo("a raw space in the query (expected %20)");
+    assertThat(RequestTarget.parse("/a%20b").valid()).isTrue();
+  }
 }
