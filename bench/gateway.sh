@@ -358,7 +358,7 @@ run_wrk paced-direct "direct" "$DIRECT" "$SIM_PID" "$PACED_WARM" "$RATE"
 # Bytes the gateway JVM allocates per proxied request, over the fixed-rate run: JFR's per-thread allocation counters
 # (jdk.ThreadAllocationStatistics, exact, read at the recording's start and end) summed over every thread.
 JDK_BIN=$(dirname "$(readlink -f "$(command -v "$JAVA")")")
-"$JDK_BIN/jcmd" "$GW_PID" JFR.start name=alloc settings=default > /dev/null
+"$JDK_BIN/jcmd" "$GW_PID" JFR.start name=alloc settings="$PWD/$CONF/alloc.jfc" > /dev/null
 run_wrk paced-breakwater "Breakwater" "$BW" "$GW_PID" "$PACED_WARM" "$RATE"
 "$JDK_BIN/jcmd" "$GW_PID" JFR.stop name=alloc filename="$TMP/alloc.jfr" > /dev/null
 "$JDK_BIN/jfr" print --json --events jdk.ThreadAllocationStatistics "$TMP/alloc.jfr" > "$TMP/alloc.json"
