@@ -95,6 +95,32 @@ class PipelineScenarioTest {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
+  void everyAttemptReportsItsNumberOutcomeAndUpstreamTimeAndTheCallTheirSum(Mode mode) {
+    Outcome o = h.script(new Harness.Step(200_000_000L, null, new IOException("reset")),
+        slow(Duration.ofMillis(300), "inbox")).run(mode, pipeline(graph()), read("contoso"));
+    assertThat(o.value()).isEqualTo("inbox");
+    assertThat(h.events.named("attempt")).containsExactly("attempt 1 UPSTREAM_ERROR 200000000",
+        "attempt 2 success 300000000");
+    // 200 ms upstream, a 50 ms backoff, 300 ms upstream: the call took 550 ms, of which 500 ms in the upstream
+    assertThat(h.events.named("call-time")).containsExactly("call-time 550000000 upstream 500000000");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void anAttemptRefusedByAnOpenBreakerIsNotReportedAsAnAttempt(Mode mode) {
+    Pipeline<String> p = pipeline(graph().withCircuitBreaker("cb").withRetry(null));
+    h.otherwise(fail(new IOException("reset")));
+    for (int i = 0; i < 4; i++) {
+      h.run(mode, p, read("contoso"));
+    }
+    Outcome o = h.run(mode, p, read("contoso"));
+    assertThat(o.error().code()).isEqualTo(ErrorCode.CIRCUIT_OPEN);
+    assertThat(h.events.named("attempt")).hasSize(4);
+    assertThat(h.events.named("call-time").get(4)).endsWith(" upstream 0");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
   void exhaustedRetriesFailWithUpstreamErrorAndCallTheDeadLetterHook(Mode mode) {
     List<String> deadLetters = new ArrayList<>();
     Pipeline<String> p = h.engine().policies(policies().build()).build().<String>pipeline(graph())

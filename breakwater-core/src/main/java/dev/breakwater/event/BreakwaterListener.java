@@ -18,7 +18,7 @@ public interface BreakwaterListener {
 
   /**
    * The per-call events this listener wants ({@link #onCallCompleted}, {@link #onRateLimit},
-   * {@link #onCircuitCall}); the engine skips the
+   * {@link #onCircuitCall}, {@link #onAttempt}); the engine skips the
    * others on its hot path. Every per-call event by default; a listener that implements neither returns
    * {@link Interest#none()}.
    */
@@ -28,6 +28,23 @@ public interface BreakwaterListener {
 
   /** A call finished: {@code code} is {@code null} on success; {@code source} says where a value came from. */
   default void onCallCompleted(Pipeline<?> pipeline, CallContext ctx, ErrorCode code, Source source, long durationNanos) {}
+
+  /**
+   * A call finished, with the part of its duration its attempts spent in the upstream: {@code durationNanos -
+   * upstreamNanos} is the time Breakwater added (bulkhead queueing, gate holds, backoffs, Retry-After waits, cache and
+   * idempotency stores). The engine calls this one; by default it forwards to the five-argument method.
+   */
+  default void onCallCompleted(Pipeline<?> pipeline, CallContext ctx, ErrorCode code, Source source, long durationNanos,
+      long upstreamNanos) {
+    onCallCompleted(pipeline, ctx, code, source, durationNanos);
+  }
+
+  /**
+   * Attempt number {@code attempt} of a call reached the upstream and ended after {@code upstreamNanos}: {@code code}
+   * is {@code null} when the attempt succeeded, else the error code it was judged with (an attempt that ran out of
+   * time reports the time until it was given up). An attempt the circuit breaker refused is not reported.
+   */
+  default void onAttempt(Pipeline<?> pipeline, CallContext ctx, int attempt, ErrorCode code, long upstreamNanos) {}
 
   /** An attempt failed with {@code cause} and attempt number {@code nextAttempt} will follow after {@code delayNanos}. */
   default void onRetry(Pipeline<?> pipeline, CallContext ctx, int nextAttempt, ErrorCode cause, long delayNanos) {}

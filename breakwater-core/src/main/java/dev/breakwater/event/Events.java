@@ -23,6 +23,7 @@ public final class Events {
   private final BreakwaterListener[] callListeners;
   private final BreakwaterListener[] rateLimitListeners;
   private final BreakwaterListener[] circuitCallListeners;
+  private final BreakwaterListener[] attemptListeners;
 
   /** Creates a fan-out over the given listeners. */
   public Events(List<BreakwaterListener> listeners) {
@@ -30,6 +31,7 @@ public final class Events {
     this.callListeners = interested(listeners, Interest.CALLS);
     this.rateLimitListeners = interested(listeners, Interest.RATE_LIMITS);
     this.circuitCallListeners = interested(listeners, Interest.CIRCUIT_CALLS);
+    this.attemptListeners = interested(listeners, Interest.ATTEMPTS);
   }
 
   private static BreakwaterListener[] interested(List<BreakwaterListener> listeners, Interest interest) {
@@ -44,6 +46,11 @@ public final class Events {
   /** Whether anybody listens to completed calls (and so needs their durations). */
   public boolean callsObserved() {
     return callListeners.length > 0;
+  }
+
+  /** Whether anybody listens to attempts (and so needs each attempt's upstream time). */
+  public boolean attemptsObserved() {
+    return attemptListeners.length > 0;
   }
 
   /** Whether anybody listens to rate-limit decisions. */
@@ -62,11 +69,26 @@ public final class Events {
     }
   }
 
-  /** The per-call event, written out without a lambda so that the success path allocates nothing. */
-  public void callCompleted(Pipeline<?> p, CallContext ctx, ErrorCode code, Source source, long durationNanos) {
+  /**
+   * The per-call event, written out without a lambda so that the success path allocates nothing; {@code
+   * upstreamNanos} is the sum of the call's attempts' upstream time.
+   */
+  public void callCompleted(Pipeline<?> p, CallContext ctx, ErrorCode code, Source source, long durationNanos,
+      long upstreamNanos) {
     for (BreakwaterListener l : callListeners) {
       try {
-        l.onCallCompleted(p, ctx, code, source, durationNanos);
+        l.onCallCompleted(p, ctx, code, source, durationNanos, upstreamNanos);
+      } catch (Throwable t) {
+        internalError("listener " + l.getClass().getName(), t);
+      }
+    }
+  }
+
+  /** One attempt that reached the upstream, written out without a lambda since it happens on every attempt. */
+  public void attempt(Pipeline<?> p, CallContext ctx, int attempt, ErrorCode code, long upstreamNanos) {
+    for (BreakwaterListener l : attemptListeners) {
+      try {
+        l.onAttempt(p, ctx, attempt, code, upstreamNanos);
       } catch (Throwable t) {
         internalError("listener " + l.getClass().getName(), t);
       }

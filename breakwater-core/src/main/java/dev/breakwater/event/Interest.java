@@ -13,7 +13,9 @@ public enum Interest {
   /** {@link BreakwaterListener#onRateLimit}: one per rate-limited call. */
   RATE_LIMITS,
   /** {@link BreakwaterListener#onCircuitCall}: one per attempt a circuit breaker judged. */
-  CIRCUIT_CALLS;
+  CIRCUIT_CALLS,
+  /** {@link BreakwaterListener#onAttempt}: one per attempt that reached the upstream, with its upstream time. */
+  ATTEMPTS;
 
   /** Every per-call event. */
   public static Set<Interest> all() {

@@ -28,6 +28,18 @@ public final class RecordingListener implements BreakwaterListener {
   }
 
   @Override
+  public void onCallCompleted(Pipeline<?> p, CallContext ctx, ErrorCode code, Source source, long durationNanos,
+      long upstreamNanos) {
+    events.add("call-time " + durationNanos + " upstream " + upstreamNanos);
+    onCallCompleted(p, ctx, code, source, durationNanos);
+  }
+
+  @Override
+  public void onAttempt(Pipeline<?> p, CallContext ctx, int attempt, ErrorCode code, long upstreamNanos) {
+    events.add("attempt " + attempt + " " + (code == null ? "success" : code) + " " + upstreamNanos);
+  }
+
+  @Override
   public void onRetry(Pipeline<?> p, CallContext ctx, int nextAttempt, ErrorCode cause, long delayNanos) {
     events.add("retry " + nextAttempt + " " + cause + " " + delayNanos);
   }

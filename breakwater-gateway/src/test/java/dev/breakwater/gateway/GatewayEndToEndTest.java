@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -196,6 +197,18 @@ class GatewayEndToEndTest {
     assertThat(s.send(alice.uri(s.uri(one))).statusCode()).isEqualTo(200);
     HttpResponse<String> shared = s.send(bob.uri(s.uri(one)));
     assertThat(shared.headers().firstValue("X-Breakwater-Source")).as("cacheShared route").contains("cache");
+  }
+
+  @Test
+  void metricsPublishLatencyHistogramsWithABucketAtEachObjectiveForCallsAttemptsAndTheTimeAdded() throws Exception {
+    assertThat(s.get("/v1.0/me/messages", "contoso").statusCode()).isEqualTo(200);
+    List<String> lines = s.send(HttpRequest.newBuilder(s.admin("/metrics"))).body().lines().toList();
+    assertThat(lines).anyMatch(l -> l.startsWith("breakwater_call_duration_seconds_bucket{")
+        && l.contains("outcome=\"success\"") && l.contains("le=\"1.5\""));
+    assertThat(lines).anyMatch(l -> l.startsWith("breakwater_attempt_duration_seconds_bucket{")
+        && l.contains("le=\"1.5\""));
+    assertThat(lines).anyMatch(l -> l.startsWith("breakwater_call_added_seconds_bucket{")
+        && l.contains("le=\"0.005\""));
   }
 
   @Test

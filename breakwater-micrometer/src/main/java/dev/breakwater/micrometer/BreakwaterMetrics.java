@@ -16,9 +16,12 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,8 +36,13 @@ import java.util.function.Function;
  * pipeline's; a value still missing reads {@code none}.
  *
  * <p>Counters and timers are cached after their first use, so a callback is one map lookup and an increment; a meter
- * removed from the registry behind this listener's back is therefore not re-created. Histograms and percentiles of
- * the timers are left to the registry's {@code MeterFilter}s.
+ * removed from the registry behind this listener's back is therefore not re-created.
+ *
+ * <p>The latency timers ({@code breakwater.call.duration}, {@code breakwater.attempt.duration} and {@code
+ * breakwater.call.added}) publish histogram buckets at explicit boundaries: {@link #DEFAULT_BOUNDARIES} merged with
+ * the extra ones given to the constructor, so that every latency objective is a bucket boundary and its quantile is
+ * read exactly instead of interpolated (decision 0027). Further percentiles are left to the registry's
+ * {@code MeterFilter}s.
  */
 public final class BreakwaterMetrics implements BreakwaterListener {
 
@@ -54,6 +62,16 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   private static final String[] ATTEMPT_TAGS = {"2", "3", "4", "5+"};
 
   private static final int MAX_TAG_LENGTH = 48;
+
+  /**
+   * The default latency bucket boundaries, chosen for API calls: 5, 10, 25, 50, 100, 250 and 500 ms, then 1, 1.5, 2,
+   * 3, 5, 10, 15, 30 and 60 s (16 buckets and +Inf per series).
+   */
+  public static final List<Duration> DEFAULT_BOUNDARIES = List.of(Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+      Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(1500), Duration.ofSeconds(2),
+      Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(15),
+      Duration.ofSeconds(30), Duration.ofSeconds(60));
 
   private static final CounterDef RETRY_ATTEMPTS = new CounterDef("breakwater.retry.attempts",
       "Retries scheduled, by the number of the attempt that follows and the error that caused it",
@@ -102,7 +120,9 @@ public final class BreakwaterMetrics implements BreakwaterListener {
       "where");
 
   private final MeterRegistry registry;
+  private final Duration[] boundaries;
   private final ConcurrentHashMap<CallKey, CallMeters> callMeters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<AttemptKey, Timer> attemptTimers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<CounterKey, Counter> counters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<TimerKey, Timer> timeoutTimers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, List<Meter>> breakerGauges = new ConcurrentHashMap<>();
@@ -110,9 +130,32 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   private final ConcurrentHashMap<String, AtomicInteger> storeDegraded =
       new ConcurrentHashMap<>();
 
-  /** Creates a listener that registers its meters in {@code registry}. */
+  /** Creates a listener that registers its meters in {@code registry}, with the default latency buckets. */
   public BreakwaterMetrics(MeterRegistry registry) {
+    this(registry, List.of());
+  }
+
+  /**
+   * Creates a listener whose latency histograms have a bucket boundary at each of {@link #DEFAULT_BOUNDARIES} and
+   * each of {@code extraBoundaries} (such as the thresholds of latency objectives), merged, deduplicated and sorted.
+   *
+   * @throws IllegalArgumentException if an extra boundary is not positive
+   */
+  public BreakwaterMetrics(MeterRegistry registry, Collection<Duration> extraBoundaries) {
     this.registry = Objects.requireNonNull(registry, "registry");
+    TreeSet<Duration> merged = new TreeSet<>(DEFAULT_BOUNDARIES);
+    for (Duration d : Objects.requireNonNull(extraBoundaries, "extraBoundaries")) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("a latency bucket boundary must be a positive duration, got " + d);
+      }
+      merged.add(d);
+    }
+    this.boundaries = merged.toArray(new Duration[0]);
+  }
+
+  /** The latency histograms' bucket boundaries, ascending. */
+  public List<Duration> boundaries() {
+    return List.of(boundaries);
   }
 
   /** The registry the meters are registered in. */
@@ -123,18 +166,48 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   // ---------------------------------------------------------------------------------------------------------------
   // Calls
 
-  /** Counts the call in {@code breakwater.calls} and times it in {@code breakwater.call.duration}. */
+  /**
+   * Counts the call in {@code breakwater.calls} and times it in {@code breakwater.call.duration}; without the
+   * upstream time, {@code breakwater.call.added} is not recorded.
+   */
   @Override
   public void onCallCompleted(Pipeline<?> pipeline, CallContext ctx, ErrorCode code, Source source,
       long durationNanos) {
+    callMeters(pipeline, ctx, code, source).record(durationNanos);
+  }
+
+  /**
+   * As {@link #onCallCompleted(Pipeline, CallContext, ErrorCode, Source, long)}, and records the time Breakwater added
+   * (the duration less the upstream time) in {@code breakwater.call.added}.
+   */
+  @Override
+  public void onCallCompleted(Pipeline<?> pipeline, CallContext ctx, ErrorCode code, Source source,
+      long durationNanos, long upstreamNanos) {
+    CallMeters m = callMeters(pipeline, ctx, code, source);
+    m.record(durationNanos);
+    m.added.record(Math.max(0, durationNanos - upstreamNanos), TimeUnit.NANOSECONDS);
+  }
+
+  private CallMeters callMeters(Pipeline<?> pipeline, CallContext ctx, ErrorCode code, Source source) {
     CallKey key = new CallKey(upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx), outcome(code),
         source == null ? NONE : SOURCE_TAGS[source.ordinal()]);
     CallMeters m = callMeters.get(key);
-    if (m == null) {
-      m = cached(callMeters, key, this::newCallMeters);
+    return m != null ? m : cached(callMeters, key, this::newCallMeters);
+  }
+
+  /** Times an attempt's upstream time in {@code breakwater.attempt.duration}, by the attempt's outcome. */
+  @Override
+  public void onAttempt(Pipeline<?> pipeline, CallContext ctx, int attempt, ErrorCode code, long upstreamNanos) {
+    AttemptKey key = new AttemptKey(upstream(pipeline, ctx), domain(pipeline, ctx), operation(ctx), outcome(code));
+    Timer t = attemptTimers.get(key);
+    if (t == null) {
+      t = cached(attemptTimers, key, k -> latencyTimer("breakwater.attempt.duration",
+          "Time single attempts spent in the upstream, by the attempt's outcome")
+          .tag("upstream", k.upstream).tag("domain", k.domain).tag("operation", k.operation)
+          .tag("outcome", k.outcome)
+          .register(registry));
     }
-    m.calls.increment();
-    m.duration.record(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
+    t.record(Math.max(0, upstreamNanos), TimeUnit.NANOSECONDS);
   }
 
   private CallMeters newCallMeters(CallKey k) {
@@ -144,12 +217,24 @@ public final class BreakwaterMetrics implements BreakwaterListener {
         .tag("outcome", k.outcome).tag("source", k.source)
         .register(registry);
     // The timer leaves out source: a cache hit and an upstream call of one operation are compared on one series set.
-    Timer duration = Timer.builder("breakwater.call.duration")
-        .description("Duration of completed calls, including retries, waits and backoff")
+    Timer duration = latencyTimer("breakwater.call.duration",
+        "Duration of completed calls, including retries, waits and backoff")
         .tag("upstream", k.upstream).tag("domain", k.domain).tag("operation", k.operation)
         .tag("outcome", k.outcome)
         .register(registry);
-    return new CallMeters(calls, duration);
+    // One series per operation, shared by the call series of every outcome and source (the registry hands back the
+    // registered timer): the time added is about Breakwater's waits, not about how the call ended.
+    Timer added = latencyTimer("breakwater.call.added",
+        "Time Breakwater added to completed calls: bulkhead queueing, gate holds, backoffs, Retry-After waits, "
+            + "cache and idempotency stores (the duration less the attempts' upstream time)")
+        .tag("upstream", k.upstream).tag("domain", k.domain).tag("operation", k.operation)
+        .register(registry);
+    return new CallMeters(calls, duration, added);
+  }
+
+  /** A timer publishing histogram buckets at this listener's boundaries, and no other distribution statistics. */
+  private Timer.Builder latencyTimer(String name, String description) {
+    return Timer.builder(name).description(description).serviceLevelObjectives(boundaries);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -533,8 +618,16 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   /** The tags of one {@code breakwater.calls} series; a record so that equality and hashing come for free. */
   private record CallKey(String upstream, String domain, String operation, String outcome, String source) {}
 
-  /** The counter and timer of one call series, found with a single lookup. */
-  private record CallMeters(Counter calls, Timer duration) {}
+  /** The counter and timers of one call series, found with a single lookup. */
+  private record CallMeters(Counter calls, Timer duration, Timer added) {
+    void record(long durationNanos) {
+      calls.increment();
+      duration.record(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** The tags of one {@code breakwater.attempt.duration} series. */
+  private record AttemptKey(String upstream, String domain, String operation, String outcome) {}
 
   /** The tags of one {@code breakwater.timeout.duration} series. */
   private record TimerKey(String scope, String upstream, String domain, String operation) {}

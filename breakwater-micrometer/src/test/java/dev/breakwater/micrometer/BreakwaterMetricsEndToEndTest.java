@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,42 @@ class BreakwaterMetricsEndToEndTest {
     assertThat(registry.get("breakwater.bulkhead.active").tag("name", "mail:read:bulkhead").gauge().value()).isEqualTo(0.0);
 
     assertNoTenantOrUser();
+  }
+
+  @Test
+  void theTimeAddedByABackoffIsTheCallLessTheUpstreamTimeOfItsAttempts() {
+    VirtualTimeSource time = new VirtualTimeSource();
+    Breakwater engine = Breakwater.builder()
+        .timeSource(time)
+        .jitter(() -> 0.5)
+        .policies(Policies.builder()
+            .retry("retry", RetryConfig.defaults().withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))
+                .withBudget(null))
+            .build())
+        .listener(new BreakwaterMetrics(registry))
+        .build();
+    Pipeline<String> graph = engine.<String>pipeline(PipelineConfig.named("graph-mail")
+        .withUpstream("graph").withDomain("mail").withRetry("retry")).build();
+    AtomicInteger attempts = new AtomicInteger();
+
+    // 200 ms in the upstream, a 50 ms backoff (full jitter at 0.5 of 100 ms), 300 ms in the upstream.
+    assertThat(graph.execute(ctx, () -> {
+      if (attempts.getAndIncrement() == 0) {
+        time.sleep(200_000_000L);
+        throw new IOException("connection reset");
+      }
+      time.sleep(300_000_000L);
+      return "ok";
+    })).isEqualTo("ok");
+
+    assertThat(registry.get("breakwater.call.duration").tags("outcome", "success").timer()
+        .totalTime(TimeUnit.MILLISECONDS)).isEqualTo(550.0);
+    assertThat(registry.get("breakwater.attempt.duration").tags("outcome", "upstream_error").timer()
+        .totalTime(TimeUnit.MILLISECONDS)).isEqualTo(200.0);
+    assertThat(registry.get("breakwater.attempt.duration").tags("outcome", "success").timer()
+        .totalTime(TimeUnit.MILLISECONDS)).isEqualTo(300.0);
+    assertThat(registry.get("breakwater.call.added").tags("upstream", "graph", "operation", "list_messages").timer()
+        .totalTime(TimeUnit.MILLISECONDS)).isEqualTo(50.0);
   }
 
   @Test

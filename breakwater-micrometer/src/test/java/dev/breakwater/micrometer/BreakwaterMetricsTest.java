@@ -1,6 +1,7 @@
 package dev.breakwater.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.breakwater.CallContext;
@@ -21,6 +22,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.NamingConvention;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +66,82 @@ class BreakwaterMetricsTest {
     assertThat(okTimer.count()).isEqualTo(2);
     assertThat(okTimer.totalTime(TimeUnit.MILLISECONDS)).isCloseTo(12.0, within(0.001));
     assertThat(okTimer.getId().getTag("source")).isNull();
+  }
+
+  @Test
+  void callDurationsPublishHistogramBucketsAtTheDefaultBoundariesIncludingOneAndAHalfSeconds() {
+    metrics.onCallCompleted(pipeline, ctx, null, Source.UPSTREAM, 1_200_000_000L);
+    metrics.onCallCompleted(pipeline, ctx, null, Source.UPSTREAM, 1_500_000_000L);
+    metrics.onCallCompleted(pipeline, ctx, null, Source.UPSTREAM, 1_600_000_000L);
+
+    Timer timer = registry.get("breakwater.call.duration").tags("outcome", "success").timer();
+    assertThat(bucketsInSeconds(timer)).containsExactly(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0,
+        5.0, 10.0, 15.0, 30.0, 60.0);
+    // A p95 <= 1.5 s objective is read off one bucket: two of the three calls took at most 1.5 s.
+    assertThat(countAtOrBelow(timer, 1.5)).isEqualTo(2.0);
+    assertThat(countAtOrBelow(timer, 1.0)).isZero();
+  }
+
+  @Test
+  void extraBoundariesAreMergedWithTheDefaultsSortedAndWithoutDuplicates() {
+    BreakwaterMetrics withObjectives = new BreakwaterMetrics(registry,
+        List.of(Duration.ofMillis(1200), Duration.ofMillis(750), Duration.ofSeconds(3)));
+    assertThat(withObjectives.boundaries()).hasSize(BreakwaterMetrics.DEFAULT_BOUNDARIES.size() + 2).isSorted()
+        .contains(Duration.ofMillis(750), Duration.ofMillis(1200));
+
+    withObjectives.onCallCompleted(pipeline, ctx, null, Source.UPSTREAM, 1_100_000_000L);
+    Timer timer = registry.get("breakwater.call.duration").timer();
+    assertThat(bucketsInSeconds(timer)).contains(0.75, 1.0, 1.2, 1.5).hasSize(18);
+    assertThat(countAtOrBelow(timer, 1.2)).isEqualTo(1.0);
+  }
+
+  @Test
+  void aBucketBoundaryThatIsNotPositiveIsRefused() {
+    assertThatThrownBy(() -> new BreakwaterMetrics(registry, List.of(Duration.ZERO)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
+  }
+
+  @Test
+  void eachAttemptsUpstreamTimeIsTimedByItsOutcomeWithTheSameBuckets() {
+    metrics.onAttempt(pipeline, ctx, 1, ErrorCode.UPSTREAM_ERROR, 200_000_000L);
+    metrics.onAttempt(pipeline, ctx, 2, null, 300_000_000L);
+
+    Timer failed = registry.get("breakwater.attempt.duration").tags("upstream", "graph", "domain", "mail",
+        "operation", "list_messages", "outcome", "upstream_error").timer();
+    assertThat(failed.totalTime(TimeUnit.MILLISECONDS)).isCloseTo(200.0, within(0.001));
+    Timer ok = registry.get("breakwater.attempt.duration").tags("outcome", "success").timer();
+    assertThat(ok.count()).isEqualTo(1);
+    assertThat(bucketsInSeconds(ok)).isEqualTo(bucketsInSeconds(failed)).contains(1.5);
+  }
+
+  @Test
+  void theTimeAddedIsTheCallLessItsUpstreamTimePerOperationWhateverTheOutcome() {
+    metrics.onCallCompleted(pipeline, ctx, null, Source.UPSTREAM, 550_000_000L, 500_000_000L);
+    metrics.onCallCompleted(pipeline, ctx, ErrorCode.UPSTREAM_ERROR, null, 130_000_000L, 100_000_000L);
+
+    Timer added = registry.get("breakwater.call.added").tags("upstream", "graph", "domain", "mail",
+        "operation", "list_messages").timer();
+    assertThat(added.getId().getTag("outcome")).isNull();
+    assertThat(added.count()).isEqualTo(2);
+    assertThat(added.totalTime(TimeUnit.MILLISECONDS)).isCloseTo(80.0, within(0.001));
+    assertThat(countAtOrBelow(added, 0.05)).isEqualTo(2.0);
+  }
+
+  private static List<Double> bucketsInSeconds(Timer timer) {
+    List<Double> out = new ArrayList<>();
+    for (CountAtBucket b : timer.takeSnapshot().histogramCounts()) {
+      out.add(b.bucket(TimeUnit.SECONDS));
+    }
+    return out;
+  }
+
+  private static double countAtOrBelow(Timer timer, double seconds) {
+    for (CountAtBucket b : timer.takeSnapshot().histogramCounts()) {
+      if (b.bucket(TimeUnit.SECONDS) == seconds) {
+        return b.count();
+      }
+    }
+    throw new AssertionError("no bucket at " + seconds + " s");
   }
 
   @Test

@@ -38,7 +38,7 @@ final class AdmissionStage<T> {
   }
 
   /** Synchronous step: admit, take the rate limits' tokens (timed by the call's start when the call is clocked). */
-  T sync(CallContext ctx, Callable<? extends T> call, long start, long deadline) {
+  T sync(CallContext ctx, Callable<? extends T> call, long start, long deadline, SourceHolder h) {
     admit(ctx);
     if (!rateLimits.isEmpty()) {
       RateLimitConfig first = rateLimits.get(0);
@@ -48,11 +48,12 @@ final class AdmissionStage<T> {
           : engine.rateLimitStore.tryAcquire(first, first.scope().key(ctx), ctx.cost());
       checkRateLimit(ctx, d);
     }
-    return next.sync(ctx, call, start, deadline);
+    return next.sync(ctx, call, start, deadline, h);
   }
 
   /** Asynchronous step: as {@link #sync}; a decision the store has not made yet continues on the executor. */
-  CompletableFuture<T> async(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call, long deadline) {
+  CompletableFuture<T> async(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call, long deadline,
+      SourceHolder h) {
     admit(ctx);
     CompletableFuture<RateLimitDecision> limits = rateLimits.isEmpty()
         ? null : engine.rateLimitStore.tryAcquireAllAsync(rateLimits, rateLimitKeys(ctx), ctx.cost())
@@ -61,11 +62,11 @@ final class AdmissionStage<T> {
       if (limits != null) {
         checkRateLimit(ctx, limits.join());
       }
-      return next.async(ctx, call, deadline);
+      return next.async(ctx, call, deadline, h);
     }
     return limits.thenComposeAsync(d -> {
       checkRateLimit(ctx, d);
-      return next.async(ctx, call, deadline);
+      return next.async(ctx, call, deadline, h);
     }, engine.executor);
   }
 

@@ -155,6 +155,17 @@ final class AttemptStage<T> {
     }
   }
 
+  /**
+   * Reports an attempt that reached the upstream and spent {@code upstreamNanos} there: adds it to the call's sum in
+   * {@code h} (when someone times calls) and tells the listeners that want attempts.
+   */
+  void attempted(CallContext ctx, int attempt, Verdict v, long upstreamNanos, SourceHolder h) {
+    if (h != null) {
+      h.upstreamNanos += upstreamNanos;
+    }
+    events.attempt(pipeline, ctx, attempt, v.isSuccess() ? null : v.code(), upstreamNanos);
+  }
+
   private BreakwaterException circuitOpen(CallContext ctx, CircuitBreaker b, int attempt) {
     if (events.active()) {
       events.emit(l -> l.onCircuitRejected(pipeline, ctx, b));

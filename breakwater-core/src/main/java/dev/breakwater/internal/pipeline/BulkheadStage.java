@@ -48,11 +48,11 @@ final class BulkheadStage<T> {
   }
 
   /** Synchronous step: the gate, then the attempts under a permit (released when they are done). */
-  T sync(CallContext ctx, Callable<? extends T> call, long start, long deadline) {
+  T sync(CallContext ctx, Callable<? extends T> call, long start, long deadline, SourceHolder h) {
     gate.check(ctx);
     Bulkhead b = bulkheadFor(ctx);
     if (b == null) {
-      return next.sync(ctx, call, start, deadline, false);
+      return next.sync(ctx, call, start, deadline, false, h);
     }
     long attemptStart = start;
     boolean waited = false;
@@ -74,21 +74,22 @@ final class BulkheadStage<T> {
       attemptStart = time.nanoTime(); // the wait must not count against the first attempt's timeout
     }
     try {
-      return next.sync(ctx, call, attemptStart, deadline, waited);
+      return next.sync(ctx, call, attemptStart, deadline, waited, h);
     } finally {
       b.release();
     }
   }
 
   /** Asynchronous step: as {@link #sync}, the wait for a permit continuing on the engine's executor. */
-  CompletableFuture<T> async(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call, long deadline) {
+  CompletableFuture<T> async(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call, long deadline,
+      SourceHolder h) {
     gate.check(ctx);
     Bulkhead b = bulkheadFor(ctx);
     if (b == null) {
-      return next.async(ctx, call, deadline, false);
+      return next.async(ctx, call, deadline, false, h);
     }
     if (b.tryAcquire(ctx.lane())) {
-      return withPermit(b, ctx, call, deadline, false);
+      return withPermit(b, ctx, call, deadline, false, h);
     }
     long wait = Math.min(b.config().maxWait().toNanos(), deadline - time.nanoTime());
     if (wait <= 0) {
@@ -98,15 +99,15 @@ final class BulkheadStage<T> {
       if (!got) {
         throw bulkheadFull(ctx, b);
       }
-      return withPermit(b, ctx, call, deadline, true);
+      return withPermit(b, ctx, call, deadline, true, h);
     }, engine.executor);
   }
 
   private CompletableFuture<T> withPermit(Bulkhead b, CallContext ctx,
-      Supplier<? extends CompletionStage<? extends T>> call, long deadline, boolean recheckGate) {
+      Supplier<? extends CompletionStage<? extends T>> call, long deadline, boolean recheckGate, SourceHolder h) {
     CompletableFuture<T> f;
     try {
-      f = next.async(ctx, call, deadline, recheckGate);
+      f = next.async(ctx, call, deadline, recheckGate, h);
     } catch (Throwable t) {
       b.release();
       throw t;

@@ -84,8 +84,8 @@ final class CacheStage<T> {
       return r.value();
     }
     cacheEvent(ctx, CacheOutcome.MISS);
+    SourceHolder inner = new SourceHolder();
     try {
-      SourceHolder inner = new SourceHolder();
       T v = next.sync(ctx, call, start, deadline, inner);
       storeInCache(key, v);
       mine.complete(new CallResult<>(v, inner.source));
@@ -103,14 +103,17 @@ final class CacheStage<T> {
       return stale.value();
     } finally {
       inFlightLoads.remove(key, mine);
+      if (h != null) {
+        h.upstreamNanos += inner.upstreamNanos; // the load's attempts are this call's
+      }
     }
   }
 
   /** Asynchronous step: as {@link #sync}; a sharer gets the leader's result or failure. */
   CompletableFuture<CallResult<T>> async(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call,
-      long deadline) {
+      long deadline, SourceHolder h) {
     if (cache == null || ctx.kind() != OperationKind.READ) {
-      return next.async(ctx, call, deadline);
+      return next.async(ctx, call, deadline, h);
     }
     String key = cacheKey(ctx);
     return cacheStore.getAsync(key).toCompletableFuture().thenCompose(entry -> {
@@ -130,7 +133,7 @@ final class CacheStage<T> {
         });
       }
       cacheEvent(ctx, CacheOutcome.MISS);
-      Failures.guard(() -> next.async(ctx, call, deadline)).whenComplete((r, e) -> {
+      Failures.guard(() -> next.async(ctx, call, deadline, h)).whenComplete((r, e) -> {
         inFlightLoads.remove(key, mine);
         if (e == null) {
           storeInCache(key, r.value());

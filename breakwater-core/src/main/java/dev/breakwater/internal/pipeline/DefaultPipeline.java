@@ -110,10 +110,10 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     SourceHolder holder = h != null ? h : new SourceHolder();
     try {
       T v = outermost.sync(ctx, call, start, deadline, holder);
-      events.callCompleted(this, ctx, null, holder.source, time.nanoTime() - start);
+      events.callCompleted(this, ctx, null, holder.source, time.nanoTime() - start, holder.upstreamNanos);
       return v;
     } catch (BreakwaterException e) {
-      events.callCompleted(this, ctx, e.code(), null, time.nanoTime() - start);
+      events.callCompleted(this, ctx, e.code(), null, time.nanoTime() - start, holder.upstreamNanos);
       throw e;
     }
   }
@@ -130,12 +130,13 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       Supplier<? extends CompletionStage<? extends T>> call) {
     long start = time.nanoTime();
     long deadline = plan.deadline(ctx, start);
-    CompletableFuture<CallResult<T>> out = Failures.guard(() -> outermost.async(ctx, call, deadline));
     if (!events.callsObserved()) {
-      return out;
+      return Failures.guard(() -> outermost.async(ctx, call, deadline, null));
     }
+    SourceHolder h = new SourceHolder();
+    CompletableFuture<CallResult<T>> out = Failures.guard(() -> outermost.async(ctx, call, deadline, h));
     return out.whenComplete((r, e) -> events.callCompleted(this, ctx,
         e == null ? null : Failures.asBreakwater(ctx, e).code(), r == null ? null : r.source(),
-        time.nanoTime() - start));
+        time.nanoTime() - start, h.upstreamNanos));
   }
 }

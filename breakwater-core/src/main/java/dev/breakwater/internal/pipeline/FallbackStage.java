@@ -61,8 +61,8 @@ final class FallbackStage<T> {
 
   /** Asynchronous step: as {@link #sync}. */
   CompletableFuture<CallResult<T>> async(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call,
-      long deadline) {
-    CompletableFuture<CallResult<T>> inner = Failures.guard(() -> next.async(ctx, call, deadline));
+      long deadline, SourceHolder h) {
+    CompletableFuture<CallResult<T>> inner = Failures.guard(() -> next.async(ctx, call, deadline, h));
     if (fallback == null) {
       return inner;
     }

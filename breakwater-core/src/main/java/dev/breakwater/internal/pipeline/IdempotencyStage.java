@@ -46,7 +46,7 @@ final class IdempotencyStage<T> {
   /** Synchronous step: reserve, run {@code next}, complete or release; a replay sets {@code h}'s source. */
   T sync(CallContext ctx, Callable<? extends T> call, long start, long deadline, SourceHolder h) {
     if (idempotency == null || ctx.idempotencyKey() == null) {
-      return next.sync(ctx, call, start, deadline);
+      return next.sync(ctx, call, start, deadline, h);
     }
     String key = idempotencyKey(ctx);
     Reservation<T> r;
@@ -64,7 +64,7 @@ final class IdempotencyStage<T> {
     }
     checkReservation(ctx, r);
     try {
-      T v = next.sync(ctx, call, start, deadline);
+      T v = next.sync(ctx, call, start, deadline, h);
       idempotencyStore.complete(key, ctx.fingerprint(), v, idempotency.ttl());
       return v;
     } catch (RuntimeException e) {
@@ -76,9 +76,9 @@ final class IdempotencyStage<T> {
 
   /** Asynchronous step: as {@link #sync}, with the store's asynchronous calls. */
   CompletableFuture<CallResult<T>> async(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call,
-      long deadline) {
+      long deadline, SourceHolder h) {
     if (idempotency == null || ctx.idempotencyKey() == null) {
-      return next.async(ctx, call, deadline).thenApply(v -> new CallResult<>(v, Source.UPSTREAM));
+      return next.async(ctx, call, deadline, h).thenApply(v -> new CallResult<>(v, Source.UPSTREAM));
     }
     String key = idempotencyKey(ctx);
     return idempotencyStore.reserveAsync(key, ctx.fingerprint(), lease(deadline), idempotency.whenStoreUnavailable())
@@ -96,7 +96,7 @@ final class IdempotencyStage<T> {
           }
           checkReservation(ctx, r);
           CompletableFuture<CallResult<T>> done = new CompletableFuture<>();
-          Failures.guard(() -> next.async(ctx, call, deadline)).whenComplete((v, e) -> {
+          Failures.guard(() -> next.async(ctx, call, deadline, h)).whenComplete((v, e) -> {
             if (e == null) {
               idempotencyStore.completeAsync(key, ctx.fingerprint(), v, idempotency.ttl())
                   .whenComplete((x, storeError) -> {

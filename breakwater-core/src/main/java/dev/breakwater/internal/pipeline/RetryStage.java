@@ -57,10 +57,14 @@ final class RetryStage<T> {
 
   /**
    * The attempts of one synchronous call. {@code recheckGate} says the gate checked at admission may have closed
-   * since (the call waited for its bulkhead permit); every retry checks it again anyway.
+   * since (the call waited for its bulkhead permit); every retry checks it again anyway. {@code h}, when not null,
+   * receives the attempts' upstream time.
    */
-  T sync(CallContext ctx, Callable<? extends T> call, long start, long deadline, boolean recheckGate) {
+  T sync(CallContext ctx, Callable<? extends T> call, long start, long deadline, boolean recheckGate,
+      SourceHolder h) {
     boolean clock = plan.clocked(ctx);
+    // The upstream's own time is read around the call itself, so that it leaves out admission, stores and waits.
+    boolean upstreamTimed = h != null && events.callsObserved() || events.attemptsObserved();
     CircuitBreaker breaker = attempts.breakerFor(ctx);
     RetryBudget budget = retry == null ? null : budgetFor(ctx);
     long t0 = start;
@@ -90,18 +94,24 @@ final class RetryStage<T> {
       attempts.permit(ctx, breaker, attempt);
       T value = null;
       Throwable error = null;
+      long u0 = upstreamTimed ? time.nanoTime() : 0;
       try {
         value = call.call();
       } catch (Throwable e) {
         error = e;
       }
+      long u1 = upstreamTimed ? time.nanoTime() : 0;
       // The end of a successful attempt is only read when something judges its duration.
-      long t1 = clock && (attempts.timed(breaker, t0, deadline) || error != null) ? time.nanoTime() : t0;
+      long t1 = clock && (attempts.timed(breaker, t0, deadline) || error != null)
+          ? (upstreamTimed ? u1 : time.nanoTime()) : t0;
       Verdict v = attempts.classify(ctx, value, error, t1 - t0, attempts.limit(t0, deadline));
       if (!v.isSuccess() && clock && t1 == t0) {
         t1 = time.nanoTime(); // a failure needs the time: for the backoff, the deadline and the retry budget
       }
       attempts.record(breaker, v, t1 - t0);
+      if (upstreamTimed) {
+        attempts.attempted(ctx, attempt, v, u1 - u0, h);
+      }
       if (v.isSuccess()) {
         if (attempt > 1 && events.active()) {
           int n = attempt;
@@ -124,8 +134,8 @@ final class RetryStage<T> {
 
   /** The attempts of one asynchronous call (see {@link #sync}). */
   CompletableFuture<T> async(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call, long deadline,
-      boolean recheckGate) {
-    return new AsyncRetry(ctx, call, deadline, recheckGate).start();
+      boolean recheckGate, SourceHolder h) {
+    return new AsyncRetry(ctx, call, deadline, recheckGate, h).start();
   }
 
   /** One asynchronous call's attempts: each attempt is raced against its timer; failures schedule the next one. */
@@ -138,10 +148,13 @@ final class RetryStage<T> {
     final CompletableFuture<T> result = new CompletableFuture<>();
     /** Whether the first attempt checks the gate again (see {@link RetryStage#sync}). */
     final boolean recheckGate;
+    /** Receives the attempts' upstream time, or null when nobody listens to completed calls. */
+    final SourceHolder holder;
 
     AsyncRetry(CallContext ctx, Supplier<? extends CompletionStage<? extends T>> call, long deadline,
-        boolean recheckGate) {
+        boolean recheckGate, SourceHolder holder) {
       this.ctx = ctx;
+      this.holder = holder;
       this.call = call;
       this.deadline = deadline;
       this.recheckGate = recheckGate;
@@ -184,6 +197,8 @@ final class RetryStage<T> {
         long t1 = time.nanoTime();
         Verdict v = attempts.raced(ctx, value, error, t1 - t0, limit);
         attempts.record(breaker, v, t1 - t0);
+        // The attempt started the upstream call right after t0 (the breaker's permission is a memory read).
+        attempts.attempted(ctx, n, v, t1 - t0, holder);
         if (v.isSuccess()) {
           if (n > 1 && events.active()) {
             events.emit(l -> l.onSuccessAfterRetry(pipeline, ctx, n));
