@@ -33,6 +33,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -222,6 +223,35 @@ class BreakwaterTracingTest {
     assertThat(value).isEqualTo("inbox");
     assertThat(attempts).hasValue(2);
     assertThat(exporter.getFinishedSpanItems()).isEmpty();
+  }
+
+  @Test
+  void anAsyncCallRecordsOnTheCallersSpanUntilItResumesOnTheEngineSchedulerAfterABackoff() {
+    Breakwater direct = Breakwater.builder()
+        .timeSource(time)
+        .jitter(() -> 0.5)
+        .executor(Runnable::run)
+        .policies(Policies.builder()
+            .retry("retry", RetryConfig.defaults().withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))
+                .withBudget(null))
+            .build())
+        .listener(new BreakwaterTracing(sdk, Clock.fixed(NOW, ZoneOffset.UTC)))
+        .build();
+    Pipeline<String> graph = direct.<String>pipeline(PipelineConfig.named("graph-mail").withUpstream("graph")
+        .withRetry("retry")).build();
+    AtomicInteger attempts = new AtomicInteger();
+
+    CompletableFuture<String> answer = inCallerSpan(() -> graph.executeAsync(ctx, () -> attempts.incrementAndGet() == 1
+        ? CompletableFuture.<String>failedFuture(new IOException("reset"))
+        : CompletableFuture.completedFuture("inbox")).toCompletableFuture());
+    time.advance(Duration.ofMillis(50));
+
+    assertThat(answer).isCompletedWithValue("inbox");
+    SpanData caller = span("caller-request");
+    assertThat(events(caller, "breakwater.retry")).hasSize(1);
+    // Decision 0029, left open: attempt 2 ran on the scheduler's thread, where the caller's span is not current.
+    assertThat(spans("breakwater.attempt")).extracting(s -> s.getAttributes().get(BreakwaterTracing.ATTEMPT))
+        .containsExactly(1L);
   }
 
   private Pipeline<String> pipeline(PipelineConfig config) {
