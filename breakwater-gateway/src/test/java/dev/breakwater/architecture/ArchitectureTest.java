@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
   private static final String[] OTHER_MODULES = {"dev.breakwater.redis..", "dev.breakwater.gateway..",
-      "dev.breakwater.micrometer..", "dev.breakwater.simulator..", "dev.breakwater.bench.."};
+      "dev.breakwater.micrometer..", "dev.breakwater.opentelemetry..", "dev.breakwater.simulator..",
+      "dev.breakwater.bench..", "dev.breakwater.testing..", "dev.breakwater.cli.."};
   private static JavaClasses classes;
 
   @BeforeAll
@@ -67,7 +68,8 @@ class ArchitectureTest {
 
   /**
    * The core and the Redis module keep Caffeine, Lettuce and Netty out of their signatures, so that those can change
-   * without breaking a caller. The Micrometer module is exempt: taking a Micrometer registry is its purpose. The
+   * without breaking a caller. The Micrometer and OpenTelemetry modules are exempt: taking a Micrometer registry or an
+   * OpenTelemetry instance is their purpose. The
    * Redis module's test artifact (JUnit extensions) is not API.
    */
   @Test
@@ -75,6 +77,7 @@ class ArchitectureTest {
     methods().that().arePublic().and().areDeclaredInClassesThat().arePublic()
         .and().areDeclaredInClassesThat().resideOutsideOfPackages("..internal..", "dev.breakwater.gateway..",
             "dev.breakwater.simulator..", "dev.breakwater.bench..", "dev.breakwater.micrometer..",
+            "dev.breakwater.opentelemetry..",
             "dev.breakwater.redis.testing..")
         .should(exposeOnlyJdkAndBreakwaterTypes())
         .check(classes);
