@@ -4,14 +4,16 @@ import dev.breakwater.gateway.Gateway;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.config.ConfigProblems;
 import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.slo.SloRules;
 import dev.breakwater.simulator.SimulatorMain;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 
-/** The {@code breakwater} command: {@code run}, {@code validate}, {@code simulate} and {@code demo}. */
+/** The {@code breakwater} command: {@code run}, {@code validate}, {@code simulate}, {@code demo} and {@code slo}. */
 public final class BreakwaterMain {
   private BreakwaterMain() {}
 
@@ -35,6 +37,9 @@ public final class BreakwaterMain {
       case "demo":
         System.exit(Demo.run(rest));
         break;
+      case "slo":
+        System.exit(slo(rest));
+        break;
       default:
         System.err.println("breakwater: unknown command '" + args[0] + "'\n" + usage());
         System.exit(2);
@@ -48,6 +53,8 @@ public final class BreakwaterMain {
         "  run --config FILE            run the gateway (reloads FILE when it changes)",
         "  validate --config FILE       report every problem of FILE with its line; exit 1 if any",
         "  simulate [--help]            run the Graph-like upstream simulator",
+        "  slo rules --config FILE [--out FILE]",
+        "                               Prometheus recording rules and burn-rate alerts for FILE's slos",
         "  <command> --help             the command's own options");
   }
 
@@ -76,6 +83,47 @@ public final class BreakwaterMain {
       return 1;
     }
     System.out.println(file + ": ok (" + c.routes().size() + " routes, " + c.upstreams().size() + " upstreams)");
+    return 0;
+  }
+
+  /** {@code slo rules --config FILE [--out FILE]}: writes the rules to FILE or standard output. */
+  static int slo(String[] args) {
+    if (args.length == 0 || !args[0].equals("rules")) {
+      System.err.println("breakwater slo: unknown or missing subcommand (expected: slo rules --config FILE"
+          + " [--out FILE])");
+      return 2;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    Path out = null;
+    for (int i = 0; i < rest.length; i++) {
+      if (rest[i].equals("--out") && i + 1 < rest.length) {
+        out = Path.of(rest[i + 1]);
+      } else if (rest[i].startsWith("--out=")) {
+        out = Path.of(rest[i].substring("--out=".length()));
+      }
+    }
+    Path file = configArg(rest, "slo rules");
+    GatewayConfig c = load(file);
+    if (c == null) {
+      return 1;
+    }
+    if (c.slos().isEmpty()) {
+      System.err.println(file + ": no slos section, so there are no rules to write (expected: slos: with at least"
+          + " one objective, see docs/configuration.md)");
+      return 1;
+    }
+    String rules = SloRules.render(c);
+    if (out == null) {
+      System.out.print(rules);
+      return 0;
+    }
+    try {
+      Files.writeString(out, rules);
+    } catch (IOException e) {
+      System.err.println(out + ": cannot be written: " + e.getMessage());
+      return 1;
+    }
+    System.out.println(out + ": " + c.slos().size() + " SLOs written as Prometheus rules");
     return 0;
   }
 

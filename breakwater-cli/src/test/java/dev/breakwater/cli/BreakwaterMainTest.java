@@ -28,6 +28,6 @@ class BreakwaterMainTest {
 
   @Test
   void usageNamesEveryCommand() {
-    assertThat(BreakwaterMain.usage()).contains("demo", "run", "validate", "simulate");
+    assertThat(BreakwaterMain.usage()).contains("demo", "run", "validate", "simulate", "slo rules");
   }
 }

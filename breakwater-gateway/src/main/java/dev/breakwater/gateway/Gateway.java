@@ -45,8 +45,10 @@ public final class Gateway implements AutoCloseable, AdminOps {
   private final Vertx vertx;
   private final boolean ownsVertx;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  // One metrics listener for the gateway's life: the stores outlive reloads and report through it too.
-  private final BreakwaterMetrics metrics = new BreakwaterMetrics(registry);
+  // One metrics listener for the gateway's life: the stores outlive reloads and report through it too. Its bucket
+  // boundaries include every SLO latency threshold of the starting config, so that the generated rules read an exact
+  // bucket; a threshold added by a reload needs a restart (histogram boundaries are fixed when a meter is made).
+  private final BreakwaterMetrics metrics;
   private final StateStores stores;
   private final AtomicReference<RouteRuntime> runtime = new AtomicReference<>();
   // Callers that left before their answer was written: counted, not logged as errors.
@@ -59,6 +61,7 @@ public final class Gateway implements AutoCloseable, AdminOps {
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
+    this.metrics = new BreakwaterMetrics(registry, config.latencyThresholds());
     this.stores = new StateStores(config, List.of(metrics));
     this.proxy = new ProxyHandler(runtime, vertx, clientsGone::increment);
     try {

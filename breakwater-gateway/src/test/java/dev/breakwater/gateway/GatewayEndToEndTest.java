@@ -48,7 +48,11 @@ class GatewayEndToEndTest {
         "    path: /v1.0/me/events",
         "    upstream: graph",
         "    operation: list-events",
-        "    rateLimits: [tiny]"), GatewayTestSupport.defaultPolicies());
+        "    rateLimits: [tiny]",
+        // 1.2 s is no default boundary: the gateway must add it so that the SLO rules read an exact bucket.
+        "slos:",
+        "  reads: { routes: [messages], latency: { threshold: 1200ms, percent: 95 } }"),
+        GatewayTestSupport.defaultPolicies());
   }
 
   @AfterAll
@@ -209,6 +213,14 @@ class GatewayEndToEndTest {
         && l.contains("le=\"1.5\""));
     assertThat(lines).anyMatch(l -> l.startsWith("breakwater_call_added_seconds_bucket{")
         && l.contains("le=\"0.005\""));
+  }
+
+  @Test
+  void anSloLatencyThresholdBecomesABucketBoundaryOfTheCallHistogram() throws Exception {
+    assertThat(s.get("/v1.0/me/messages", "contoso").statusCode()).isEqualTo(200);
+    List<String> lines = s.send(HttpRequest.newBuilder(s.admin("/metrics"))).body().lines().toList();
+    assertThat(lines).anyMatch(l -> l.startsWith("breakwater_call_duration_seconds_bucket{")
+        && l.contains("operation=\"list-messages\"") && l.contains("le=\"1.2\""));
   }
 
   @Test

@@ -191,11 +191,12 @@ public final class ConfigLoader {
       Policies policies = policies(root.mapping("policies"));
       Map<String, UpstreamConfig> upstreams = upstreams(root);
       List<RouteConfig> routes = routes(root, upstreams);
+      Map<String, SloConfig> slos = new SloReader(r).slos(root, routes);
       if (!r.problems().isEmpty() || server == null || admin == null || state == null || identity == null
-          || policies == null || upstreams == null || routes == null) {
+          || policies == null || upstreams == null || routes == null || slos == null) {
         return null;
       }
-      return new GatewayConfig(server, admin, state, identity, policies, upstreams, routes, source);
+      return new GatewayConfig(server, admin, state, identity, policies, upstreams, routes, source, slos);
     }
 
     // ---------------------------------------------------------------------------------------------- listeners

@@ -3,12 +3,16 @@ package dev.breakwater.gateway.config;
 import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.config.Policies;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A gateway's whole configuration, as loaded and validated by {@link ConfigLoader}: every policy reference names a
@@ -22,9 +26,17 @@ import java.util.Optional;
  * @param upstreams the upstreams by name, in file order
  * @param routes    the routes, in file order (the first that matches a request takes it)
  * @param source    the file it was loaded from
+ * @param slos      the service-level objectives by name, in file order (each names existing routes)
  */
 public record GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
-    Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source) {
+    Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source,
+    Map<String, SloConfig> slos) {
+
+  /** A configuration without service-level objectives. */
+  public GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
+      Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source) {
+    this(server, admin, state, identity, policies, upstreams, routes, source, Map.of());
+  }
 
   /** Requires every field and copies the collections, keeping their order. */
   public GatewayConfig {
@@ -35,12 +47,29 @@ public record GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig 
     Objects.requireNonNull(policies, "policies");
     upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
     routes = List.copyOf(routes);
+    slos = Collections.unmodifiableMap(new LinkedHashMap<>(slos));
     for (RouteConfig r : routes) {
       if (!upstreams.containsKey(r.upstream())) {
         throw new IllegalArgumentException("routes." + r.name() + ".upstream: \"" + r.upstream()
             + "\" (expected: one of " + upstreams.keySet() + ")");
       }
     }
+    Set<String> routeNames = new HashSet<>();
+    routes.forEach(r -> routeNames.add(r.name()));
+    for (SloConfig s : slos.values()) {
+      for (String r : s.routes()) {
+        if (!routeNames.contains(r)) {
+          throw new IllegalArgumentException("slos." + s.name() + ".routes: \"" + r + "\" (expected: a route name)");
+        }
+      }
+    }
+  }
+
+  /** The latency thresholds of every SLO: each must be an exact histogram bucket boundary. */
+  public Set<Duration> latencyThresholds() {
+    Set<Duration> out = new TreeSet<>();
+    slos.values().forEach(s -> s.latencyObjective().ifPresent(l -> out.add(l.threshold())));
+    return out;
   }
 
   /** The first route that takes a request with this method and path (without query string), if any. */

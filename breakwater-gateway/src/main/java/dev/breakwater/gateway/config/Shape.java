@@ -79,6 +79,9 @@ sealed interface Shape {
       "bulkhead", "writeBulkhead", "rateLimits", "idempotency", "cache", "cacheShared", "cacheCredentialed",
       "invalidates", "tenantRequired", "defaultTenant", "timeout", "retry");
 
+  Obj LATENCY_OBJECTIVE = obj("threshold", "percent");
+  Obj SLO = obj("routes", "window", "availability", "latency", LATENCY_OBJECTIVE);
+
   /** The whole file. */
   Obj ROOT = obj(
       "server", SERVER,
@@ -87,5 +90,6 @@ sealed interface Shape {
       "identity", IDENTITY,
       "policies", POLICIES,
       "upstreams", new MapOf(UPSTREAM),
-      "routes", new ListOf(ROUTE));
+      "routes", new ListOf(ROUTE),
+      "slos", new MapOf(SLO));
 }

@@ -162,6 +162,7 @@ class ExamplesTest {
     assertThat(redis.state().redis().orElseThrow().uris()).containsExactly("redis://127.0.0.1:6379");
     assertThat(redis.upstreams()).isEqualTo(memory.upstreams());
     assertThat(redis.routes().toString()).isEqualTo(memory.routes().toString());
+    assertThat(redis.slos()).isEqualTo(memory.slos());
     assertThat(withoutHeaderAndState(examples().resolve("graph-mcp-redis.yaml")))
         .isEqualTo(withoutHeaderAndState(examples().resolve("graph-mcp.yaml")));
   }

@@ -84,7 +84,9 @@ class SchemaTest {
           idempotency:
             writes: { ttl: 10m }
           caches:
-        """).replace("default: { maxAttempts: 3 }", "default: { budget: { ratio: 0.2 } }");
+        """).replace("default: { maxAttempts: 3 }", "default: { budget: { ratio: 0.2 } }")
+        + "slos:\n  reads: { routes: [GET /v1.0/me/messages], window: 7d, availability: 99,"
+        + " latency: { threshold: 1s, percent: 90 } }\n";
     Map<Shape.Obj, Set<String>> read = ConfigLoader.withEnvironment(k -> null).keysRead(yaml);
     List<Shape.Obj> all = new ArrayList<>();
     objects(Shape.ROOT, all);
