@@ -50,6 +50,9 @@ public final class Gateway implements AutoCloseable, AdminOps {
   // bucket; a threshold added by a reload needs a restart (histogram boundaries are fixed when a meter is made).
   private final BreakwaterMetrics metrics;
   private final StateStores stores;
+  // Run-time error budgets: like the metrics listener, one for the gateway's life, re-configured by each runtime.
+  private final dev.breakwater.gateway.slo.BudgetTracker budgets =
+      new dev.breakwater.gateway.slo.BudgetTracker(dev.breakwater.time.TimeSource.system());
   private final AtomicReference<RouteRuntime> runtime = new AtomicReference<>();
   // Callers that left before their answer was written: counted, not logged as errors.
   private final io.micrometer.core.instrument.Counter clientsGone = registry.counter("breakwater.gateway.clients.gone");
@@ -63,9 +66,10 @@ public final class Gateway implements AutoCloseable, AdminOps {
     this.ownsVertx = ownsVertx;
     this.metrics = new BreakwaterMetrics(registry, config.latencyThresholds());
     this.stores = new StateStores(config, List.of(metrics));
+    dev.breakwater.gateway.internal.BudgetGauges.publish(registry, budgets);
     this.proxy = new ProxyHandler(runtime, vertx, clientsGone::increment);
     try {
-      this.runtime.set(new RouteRuntime(config, vertx, stores, metrics, null));
+      this.runtime.set(new RouteRuntime(config, vertx, stores, metrics, budgets, null));
     } catch (RuntimeException e) {
       stores.close();
       throw e;
@@ -167,6 +171,11 @@ public final class Gateway implements AutoCloseable, AdminOps {
   }
 
   @Override
+  public dev.breakwater.gateway.slo.BudgetTracker budgets() {
+    return budgets;
+  }
+
+  @Override
   public String scrapeMetrics() {
     return registry.scrape();
   }
@@ -219,7 +228,8 @@ public final class Gateway implements AutoCloseable, AdminOps {
     }
     // The new engine takes over the old one's state (breakers, budgets, bulkhead permits in flight, operator
     // settings) wherever the config did not change: saving the file must not reset what the fleet has learnt.
-    RouteRuntime old = runtime.getAndSet(new RouteRuntime(next, vertx, stores, metrics, runtime.get().engine()));
+    RouteRuntime old = runtime.getAndSet(new RouteRuntime(next, vertx, stores, metrics, budgets,
+        runtime.get().engine()));
     // Calls in flight finish on the clients they started with; close those once they can have drained.
     vertx.setTimer(Math.max(1000, next.server().drainTimeout().toMillis()), t -> old.close());
     LOG.info("reloaded {}: {} routes", next.source(), next.routes().size());

@@ -3,6 +3,7 @@ package dev.breakwater.gateway.admin;
 import dev.breakwater.Breakwater;
 import dev.breakwater.gateway.cache.CacheFlush;
 import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.slo.BudgetTracker;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitQuota;
 import java.util.List;
@@ -35,6 +36,9 @@ public interface AdminOps {
 
   /** The operators' cache flush over the routes in force. */
   CacheFlush cacheFlush();
+
+  /** This replica's run-time error budgets, for {@code /admin/slos}. */
+  BudgetTracker budgets();
 
   /** The metrics in the Prometheus text format, for {@code /metrics}. */
   String scrapeMetrics();

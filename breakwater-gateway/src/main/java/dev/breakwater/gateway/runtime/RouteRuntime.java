@@ -14,6 +14,7 @@ import dev.breakwater.gateway.http.RateLimitFields;
 import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.identity.JwtVerifier;
 import dev.breakwater.gateway.internal.EventLoopTime;
+import dev.breakwater.gateway.slo.BudgetTracker;
 import dev.breakwater.gateway.upstream.UpstreamClients;
 import dev.breakwater.idempotency.IdempotencyConfig;
 import dev.breakwater.micrometer.BreakwaterMetrics;
@@ -41,11 +42,13 @@ public final class RouteRuntime {
 
   /**
    * Builds the engine, pipelines and upstream clients of {@code config} on {@code stores}; with a {@code previous}
-   * engine (on reload), the new one takes over its state.
+   * engine (on reload), the new one takes over its state; {@code budgets} (the gateway's, outliving reloads) takes the
+   * config's objectives and listens to the new engine.
    */
   public RouteRuntime(GatewayConfig config, Vertx vertx, StateStores stores, BreakwaterMetrics metrics,
-      Breakwater previous) {
+      BudgetTracker budgets, Breakwater previous) {
     this.config = config;
+    budgets.configure(config);
     this.stores = stores;
     RouteCaches caches = new RouteCaches(config);
     this.invalidation = new WriteInvalidation(caches, stores.cache(), metrics.registry());
@@ -71,6 +74,7 @@ public final class RouteRuntime {
         .executor(TIME)
         .policies(policies.build())
         .listener(metrics)
+        .listener(budgets)
         .rateLimitStore(stores.rateLimits())
         .throttleGateStore(stores.gates())
         .build();
