@@ -45,6 +45,12 @@ public final class RouteRuntime {
    */
   public RouteRuntime(GatewayConfig config, Vertx vertx, StateStores stores, BreakwaterMetrics metrics,
       Breakwater previous) {
+    this(config, vertx, stores, metrics, previous, null);
+  }
+
+  /** As above, with the engine also reporting to {@code tracing} (the tracing listener; null when tracing is off). */
+  public RouteRuntime(GatewayConfig config, Vertx vertx, StateStores stores, BreakwaterMetrics metrics,
+      Breakwater previous, BreakwaterListener tracing) {
     this.config = config;
     this.stores = stores;
     RouteCaches caches = new RouteCaches(config);
@@ -65,6 +71,9 @@ public final class RouteRuntime {
     Breakwater.Builder engineBuilder = Breakwater.builder();
     if (previous != null) {
       engineBuilder.replacing(previous);
+    }
+    if (tracing != null) {
+      engineBuilder.listener(tracing);
     }
     this.engine = engineBuilder
         .timeSource(TIME)
