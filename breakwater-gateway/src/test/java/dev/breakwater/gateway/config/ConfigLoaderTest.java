@@ -494,7 +494,7 @@ class ConfigLoaderTest {
     assertThat(problems("server:\n  port: 8080\n bad: indentation\n"))
         .singleElement().asString().startsWith("gateway.yaml:3: invalid YAML: ");
     assertThat(problems("")).containsExactly("gateway.yaml: empty (expected: a mapping with keys [server, admin,"
-        + " state, identity, policies, upstreams, routes, slos])");
+        + " state, identity, policies, upstreams, routes, slos, tracing])");
   }
 
   @Test
