@@ -12,6 +12,7 @@ import dev.breakwater.gateway.intake.IntakeServer;
 import dev.breakwater.gateway.internal.EventLoops;
 import dev.breakwater.gateway.proxy.ProxyHandler;
 import dev.breakwater.gateway.runtime.RouteRuntime;
+import dev.breakwater.gateway.tracing.GatewayTracing;
 import dev.breakwater.gateway.runtime.StateStores;
 import dev.breakwater.micrometer.BreakwaterMetrics;
 import dev.breakwater.ratelimit.RateLimitConfig;
@@ -57,38 +58,47 @@ public final class Gateway implements AutoCloseable, AdminOps {
   // Callers that left before their answer was written: counted, not logged as errors.
   private final io.micrometer.core.instrument.Counter clientsGone = registry.counter("breakwater.gateway.clients.gone");
   private final ProxyHandler proxy;
+  // Read at start: a reload keeps the exporter, its endpoint and its sampler (docs/configuration.md, tracing).
+  private final GatewayTracing tracing;
   private final List<HttpServer> servers = new java.util.ArrayList<>();
   private HttpServer adminServer;
   private long watchTimer = -1;
 
-  private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config) {
+  private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, GatewayTracing tracing) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
+    this.tracing = tracing;
     this.metrics = new BreakwaterMetrics(registry, config.latencyThresholds());
     this.stores = new StateStores(config, List.of(metrics));
     dev.breakwater.gateway.internal.BudgetGauges.publish(registry, budgets);
-    this.proxy = new ProxyHandler(runtime, vertx, clientsGone::increment);
+    this.proxy = new ProxyHandler(runtime, vertx, clientsGone::increment, tracing.openTelemetry());
     try {
-      this.runtime.set(new RouteRuntime(config, vertx, stores, metrics, budgets, null));
+      this.runtime.set(new RouteRuntime(config, vertx, stores, metrics, budgets, null, tracing.listener()));
     } catch (RuntimeException e) {
       stores.close();
+      tracing.close();
       throw e;
     }
   }
 
   /** Starts a gateway on its own Vert.x instance and waits until both listeners are bound. */
   public static Gateway start(GatewayConfig config) {
+    return start(config, GatewayTracing.of(config.tracing()));
+  }
+
+  // With tracing given rather than built from the config: tests hand in an in-memory exporter.
+  static Gateway start(GatewayConfig config, GatewayTracing tracing) {
     Vertx vertx = Vertx.vertx();
     try {
-      return start(vertx, true, config);
+      return start(vertx, true, config, tracing);
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
     }
   }
 
-  private static Gateway start(Vertx vertx, boolean owns, GatewayConfig config) {
-    Gateway g = new Gateway(vertx, owns, config);
+  private static Gateway start(Vertx vertx, boolean owns, GatewayConfig config, GatewayTracing tracing) {
+    Gateway g = new Gateway(vertx, owns, config, tracing);
     try {
       g.listen().toCompletionStage().toCompletableFuture().join();
     } catch (RuntimeException e) {
@@ -229,7 +239,7 @@ public final class Gateway implements AutoCloseable, AdminOps {
     // The new engine takes over the old one's state (breakers, budgets, bulkhead permits in flight, operator
     // settings) wherever the config did not change: saving the file must not reset what the fleet has learnt.
     RouteRuntime old = runtime.getAndSet(new RouteRuntime(next, vertx, stores, metrics, budgets,
-        runtime.get().engine()));
+        runtime.get().engine(), tracing.listener()));
     // Calls in flight finish on the clients they started with; close those once they can have drained.
     vertx.setTimer(Math.max(1000, next.server().drainTimeout().toMillis()), t -> old.close());
     LOG.info("reloaded {}: {} routes", next.source(), next.routes().size());
@@ -275,6 +285,7 @@ public final class Gateway implements AutoCloseable, AdminOps {
     }
     runtime.get().close();
     stores.close();
+    tracing.close();
   }
 
   /**
@@ -309,6 +320,7 @@ public final class Gateway implements AutoCloseable, AdminOps {
     } finally {
       runtime.get().close();
       stores.close();
+      tracing.close(); // after the drain: the last answers' spans are exported too
       if (ownsVertx) {
         vertx.close().toCompletionStage().toCompletableFuture().join();
       }

@@ -192,11 +192,12 @@ public final class ConfigLoader {
       Map<String, UpstreamConfig> upstreams = upstreams(root);
       List<RouteConfig> routes = routes(root, upstreams);
       Map<String, SloConfig> slos = new SloReader(r).slos(root, routes);
+      TracingConfig tracing = TracingReader.tracing(root);
       if (!r.problems().isEmpty() || server == null || admin == null || state == null || identity == null
           || policies == null || upstreams == null || routes == null || slos == null) {
         return null;
       }
-      return new GatewayConfig(server, admin, state, identity, policies, upstreams, routes, source, slos);
+      return new GatewayConfig(server, admin, state, identity, policies, upstreams, routes, source, slos, tracing);
     }
 
     // ---------------------------------------------------------------------------------------------- listeners

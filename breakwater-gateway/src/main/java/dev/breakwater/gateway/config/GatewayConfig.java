@@ -27,10 +27,18 @@ import java.util.TreeSet;
  * @param routes    the routes, in file order (the first that matches a request takes it)
  * @param source    the file it was loaded from
  * @param slos      the service-level objectives by name, in file order (each names existing routes)
+ * @param tracing   where traces go, or null when tracing is off (read at start only)
  */
 public record GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
     Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source,
-    Map<String, SloConfig> slos) {
+    Map<String, SloConfig> slos, TracingConfig tracing) {
+
+  /** A configuration without tracing. */
+  public GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
+      Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source,
+      Map<String, SloConfig> slos) {
+    this(server, admin, state, identity, policies, upstreams, routes, source, slos, null);
+  }
 
   /** A configuration without service-level objectives. */
   public GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,

@@ -81,6 +81,7 @@ sealed interface Shape {
 
   Obj LATENCY_OBJECTIVE = obj("threshold", "percent");
   Obj SLO = obj("routes", "window", "availability", "latency", LATENCY_OBJECTIVE);
+  Obj TRACING = obj("otlpEndpoint", "sampleRatio", "serviceName");
 
   /** The whole file. */
   Obj ROOT = obj(
@@ -91,5 +92,6 @@ sealed interface Shape {
       "policies", POLICIES,
       "upstreams", new MapOf(UPSTREAM),
       "routes", new ListOf(ROUTE),
-      "slos", new MapOf(SLO));
+      "slos", new MapOf(SLO),
+      "tracing", TRACING);
 }

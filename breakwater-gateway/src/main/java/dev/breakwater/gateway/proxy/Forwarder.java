@@ -2,6 +2,7 @@ package dev.breakwater.gateway.proxy;
 
 import dev.breakwater.BreakwaterException;
 import dev.breakwater.CallContext;
+import dev.breakwater.CallResult;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.Pipeline;
 import dev.breakwater.classify.Classifier;
@@ -14,10 +15,12 @@ import dev.breakwater.gateway.response.ProblemWriter;
 import dev.breakwater.gateway.response.ResponseRelay;
 import dev.breakwater.gateway.runtime.RouteRuntime;
 import dev.breakwater.gateway.upstream.UpstreamClients;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Steps 5 to 7 of a checked request: its call context, the route's pipeline (cached or not), the upstream attempt
@@ -27,10 +30,12 @@ final class Forwarder {
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final Runnable onClientGone;
+  private final Tracing tracing;
 
-  /** {@code onClientGone} counts callers that left before their answer was written. */
-  Forwarder(Runnable onClientGone) {
+  /** {@code onClientGone} counts callers that left before their answer was written; {@code tracing} the spans. */
+  Forwarder(Runnable onClientGone, Tracing tracing) {
     this.onClientGone = onClientGone;
+    this.tracing = tracing;
   }
 
   /** Sends a checked request through its route's pipeline and answers it; completes once the answer is written. */
@@ -51,8 +56,12 @@ final class Forwarder {
     // and the upstream call runs there too, so that a streamed answer is piped within one thread.
     ResponseRelay relay = ResponseRelay.of(req, cid, onClientGone);
     io.vertx.core.Context loop = relay.context();
-    return relay.answer(pipeline.executeAsyncForResult(ctx, () -> upstream.send(loop, req.method(), resource, headers,
-        body, buffer, maxBody)), rt.deadlineMillis(r.name()), (result, error) -> {
+    CompletionStage<CallResult<UpstreamResponse>> outcome;
+    try (Scope traced = tracing.enter(req, r.name(), headers)) {
+      outcome = pipeline.executeAsyncForResult(ctx, tracing.around(req, () -> upstream.send(loop, req.method(),
+          resource, headers, body, buffer, maxBody)));
+    }
+    return relay.answer(outcome, rt.deadlineMillis(r.name()), (result, error) -> {
           RateLimitHeaders.write(rt, r, ctx, res, error);
           if (error == null) {
             return rt.invalidation().thenAnswer(r, req.method().name(), result.value().status(), ctx.tenant(),

@@ -13,6 +13,7 @@ import dev.breakwater.gateway.intake.RequestRejected;
 import dev.breakwater.gateway.intake.RequestTarget;
 import dev.breakwater.gateway.response.ProblemWriter;
 import dev.breakwater.gateway.runtime.RouteRuntime;
+import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -31,6 +32,7 @@ public final class ProxyHandler {
   private final AtomicReference<RouteRuntime> runtime;
   private final Identity identity;
   private final Forwarder forwarder;
+  private final Tracing tracing;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
 
@@ -39,9 +41,16 @@ public final class ProxyHandler {
    * {@code onClientGone} counts callers that left before their answer was written.
    */
   public ProxyHandler(AtomicReference<RouteRuntime> runtime, Vertx vertx, Runnable onClientGone) {
+    this(runtime, vertx, onClientGone, null);
+  }
+
+  /** A handler that also traces each request with {@code openTelemetry} (null: no tracing). */
+  public ProxyHandler(AtomicReference<RouteRuntime> runtime, Vertx vertx, Runnable onClientGone,
+      OpenTelemetry openTelemetry) {
     this.runtime = runtime;
     this.identity = new Identity(vertx, this::proceed);
-    this.forwarder = new Forwarder(onClientGone);
+    this.tracing = openTelemetry == null ? Tracing.OFF : new Tracing(openTelemetry);
+    this.forwarder = new Forwarder(onClientGone, tracing);
   }
 
   /** From now on, new requests are answered 503 {@code MAINTENANCE}. */
@@ -75,6 +84,7 @@ public final class ProxyHandler {
     String cid = Correlation.id(req);
     HttpServerResponse res = req.response();
     res.putHeader(Correlation.HEADER, cid);
+    tracing.start(req, cid);
     if (draining) {
       ProblemWriter.reply(res, cid, Problem.of(ErrorCode.MAINTENANCE, "the gateway is shutting down", 1, cid),
           ProblemWriter.http1(req));

@@ -43,10 +43,11 @@ public final class RouteRuntime {
   /**
    * Builds the engine, pipelines and upstream clients of {@code config} on {@code stores}; with a {@code previous}
    * engine (on reload), the new one takes over its state; {@code budgets} (the gateway's, outliving reloads) takes the
-   * config's objectives and listens to the new engine.
+   * config's objectives and listens to the new engine; {@code tracing} is the tracing listener, null when tracing is
+   * off.
    */
   public RouteRuntime(GatewayConfig config, Vertx vertx, StateStores stores, BreakwaterMetrics metrics,
-      BudgetTracker budgets, Breakwater previous) {
+      BudgetTracker budgets, Breakwater previous, BreakwaterListener tracing) {
     this.config = config;
     budgets.configure(config);
     this.stores = stores;
@@ -68,6 +69,9 @@ public final class RouteRuntime {
     Breakwater.Builder engineBuilder = Breakwater.builder();
     if (previous != null) {
       engineBuilder.replacing(previous);
+    }
+    if (tracing != null) {
+      engineBuilder.listener(tracing);
     }
     this.engine = engineBuilder
         .timeSource(TIME)

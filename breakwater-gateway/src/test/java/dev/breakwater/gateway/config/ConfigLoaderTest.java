@@ -370,7 +370,7 @@ class ConfigLoaderTest {
             + " maxConnectionsPerClient]; did you mean \"port\"?)");
     assertThat(problems(BASE + "extra: 1\n"))
         .containsExactly("gateway.yaml:30: extra: unknown key (expected: one of [server, admin, state, identity,"
-            + " policies, upstreams, routes, slos])");
+            + " policies, upstreams, routes, slos, tracing])");
     assertThat(problems(BASE.replace("graph: { failureRateThreshold: 50 }", "graph: { failureRate: 50 }")))
         .singleElement().asString().startsWith("gateway.yaml:11: policies.circuitBreakers.graph.failureRate:"
             + " unknown key (expected: one of [enabled, window, ");
@@ -396,7 +396,7 @@ class ConfigLoaderTest {
         .containsExactly("gateway.yaml:30: state.redis.cluster: \"yes\" (expected: true or false)");
     assertThat(problems("- just\n- a list\n"))
         .containsExactly("gateway.yaml:1: a list (expected: a mapping with keys [server, admin, state, identity,"
-            + " policies, upstreams, routes, slos])");
+            + " policies, upstreams, routes, slos, tracing])");
   }
 
   @Test
@@ -494,7 +494,7 @@ class ConfigLoaderTest {
     assertThat(problems("server:\n  port: 8080\n bad: indentation\n"))
         .singleElement().asString().startsWith("gateway.yaml:3: invalid YAML: ");
     assertThat(problems("")).containsExactly("gateway.yaml: empty (expected: a mapping with keys [server, admin,"
-        + " state, identity, policies, upstreams, routes, slos])");
+        + " state, identity, policies, upstreams, routes, slos, tracing])");
   }
 
   @Test
@@ -643,5 +643,37 @@ class ConfigLoaderTest {
         "per-user: { scope: user, permits: 10, period: 300000d }")))
         .containsExactly("gateway.yaml:16: policies.rateLimits.per-user.period: \"300000d\" (expected: "
             + Durations.EXPECTED + ")");
+  }
+
+  // ---------------------------------------------------------------------------------------------------- tracing
+
+  @Test
+  void withoutATracingSectionTracingIsOff() {
+    assertThat(parse(BASE).tracing()).isNull();
+  }
+
+  @Test
+  void aTracingSectionNeedsOnlyItsEndpointAndDefaultsTheRest() {
+    TracingConfig t = parse(BASE + "tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces' }\n").tracing();
+    assertThat(t.otlpEndpoint()).hasToString("http://127.0.0.1:4318/v1/traces");
+    assertThat(t.sampleRatio()).isEqualTo(0.01);
+    assertThat(t.serviceName()).isEqualTo("breakwater");
+
+    TracingConfig all = parse(BASE + "tracing: { otlpEndpoint: 'https://collector:4318/v1/traces', sampleRatio: 1,"
+        + " serviceName: edge }\n").tracing();
+    assertThat(all.sampleRatio()).isEqualTo(1.0);
+    assertThat(all.serviceName()).isEqualTo("edge");
+  }
+
+  @Test
+  void aTracingSectionWithAWrongEndpointOrRatioIsAProblemAtItsLine() {
+    assertThat(problems(BASE + "tracing: { sampleRatio: 0.5 }\n"))
+        .containsExactly("gateway.yaml:30: tracing.otlpEndpoint: missing (expected: an http or https URL such as"
+            + " http://127.0.0.1:4318/v1/traces)");
+    assertThat(problems(BASE + "tracing: { otlpEndpoint: 'grpc://collector:4317' }\n"))
+        .containsExactly("gateway.yaml:30: tracing.otlpEndpoint: \"grpc://collector:4317\" (expected: an http or"
+            + " https URL such as http://127.0.0.1:4318/v1/traces)");
+    assertThat(problems(BASE + "tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 2 }\n"))
+        .containsExactly("gateway.yaml:30: tracing.sampleRatio: 2 (expected: a number from 0 to 1, such as 0.01)");
   }
 }

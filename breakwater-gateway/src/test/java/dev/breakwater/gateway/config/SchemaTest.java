@@ -86,7 +86,8 @@ class SchemaTest {
           caches:
         """).replace("default: { maxAttempts: 3 }", "default: { budget: { ratio: 0.2 } }")
         + "slos:\n  reads: { routes: [GET /v1.0/me/messages], window: 7d, availability: 99,"
-        + " latency: { threshold: 1s, percent: 90 } }\n";
+        + " latency: { threshold: 1s, percent: 90 } }\n"
+        + "tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.5, serviceName: edge }\n";
     Map<Shape.Obj, Set<String>> read = ConfigLoader.withEnvironment(k -> null).keysRead(yaml);
     List<Shape.Obj> all = new ArrayList<>();
     objects(Shape.ROOT, all);
