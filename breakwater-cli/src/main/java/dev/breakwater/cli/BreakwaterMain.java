@@ -4,6 +4,7 @@ import dev.breakwater.gateway.Gateway;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.config.ConfigProblems;
 import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.slo.SloDashboard;
 import dev.breakwater.gateway.slo.SloRules;
 import dev.breakwater.simulator.SimulatorMain;
 import java.io.IOException;
@@ -55,6 +56,8 @@ public final class BreakwaterMain {
         "  simulate [--help]            run the Graph-like upstream simulator",
         "  slo rules --config FILE [--out FILE]",
         "                               Prometheus recording rules and burn-rate alerts for FILE's slos",
+        "  slo dashboard --config FILE [--out FILE]",
+        "                               a Grafana dashboard over the same series (deploy/grafana/breakwater.json)",
         "  <command> --help             the command's own options");
   }
 
@@ -86,13 +89,17 @@ public final class BreakwaterMain {
     return 0;
   }
 
-  /** {@code slo rules --config FILE [--out FILE]}: writes the rules to FILE or standard output. */
+  /**
+   * {@code slo rules|dashboard --config FILE [--out FILE]}: writes the rules or the Grafana dashboard to FILE or
+   * standard output.
+   */
   static int slo(String[] args) {
-    if (args.length == 0 || !args[0].equals("rules")) {
+    if (args.length == 0 || !(args[0].equals("rules") || args[0].equals("dashboard"))) {
       System.err.println("breakwater slo: unknown or missing subcommand (expected: slo rules --config FILE"
-          + " [--out FILE])");
+          + " [--out FILE], or slo dashboard --config FILE [--out FILE])");
       return 2;
     }
+    boolean dashboard = args[0].equals("dashboard");
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     Path out = null;
     for (int i = 0; i < rest.length; i++) {
@@ -102,17 +109,17 @@ public final class BreakwaterMain {
         out = Path.of(rest[i].substring("--out=".length()));
       }
     }
-    Path file = configArg(rest, "slo rules");
+    Path file = configArg(rest, "slo " + args[0]);
     GatewayConfig c = load(file);
     if (c == null) {
       return 1;
     }
     if (c.slos().isEmpty()) {
-      System.err.println(file + ": no slos section, so there are no rules to write (expected: slos: with at least"
-          + " one objective, see docs/configuration.md)");
+      System.err.println(file + ": no slos section, so there is no " + (dashboard ? "dashboard" : "rules")
+          + " to write (expected: slos: with at least one objective, see docs/configuration.md)");
       return 1;
     }
-    String rules = SloRules.render(c);
+    String rules = dashboard ? SloDashboard.render(c) : SloRules.render(c);
     if (out == null) {
       System.out.print(rules);
       return 0;
@@ -123,7 +130,8 @@ public final class BreakwaterMain {
       System.err.println(out + ": cannot be written: " + e.getMessage());
       return 1;
     }
-    System.out.println(out + ": " + c.slos().size() + " SLOs written as Prometheus rules");
+    System.out.println(out + ": " + c.slos().size() + " SLOs written as "
+        + (dashboard ? "a Grafana dashboard" : "Prometheus rules"));
     return 0;
   }
 

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code breakwater slo rules} command. */
+/** The {@code breakwater slo rules} and {@code breakwater slo dashboard} commands. */
 class SloRulesCommandTest {
   @Test
   void rulesOfTheShippedExampleAreWrittenToTheOutFile(@TempDir Path dir) throws Exception {
@@ -16,6 +16,14 @@ class SloRulesCommandTest {
         out.toString()})).isZero();
     assertThat(Files.readString(out)).contains("slo:sli_error:ratio_rate5m", "BreakwaterSloBurnRatePage",
         "slo: \"writes\"");
+  }
+
+  @Test
+  void theDashboardOfTheShippedExampleIsTheShippedDashboard(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("breakwater.json");
+    assertThat(BreakwaterMain.slo(new String[] {"dashboard", "--config", "../examples/graph-mcp.yaml", "--out",
+        out.toString()})).isZero();
+    assertThat(out).hasSameTextualContentAs(Path.of("../deploy/grafana/breakwater.json"));
   }
 
   @Test

@@ -50,6 +50,18 @@ public final class SloRules {
 
   /** The rules file for every SLO of {@code config}; throws when it has none. */
   public static String render(GatewayConfig config) {
+    return render(config, 1);
+  }
+
+  /**
+   * The rules file with every range and {@code for} duration divided by {@code timeCompression}, for end-to-end
+   * tests and demos that must see an hour's alert within a minute; rule names keep their nominal windows
+   * ({@code ratio_rate1h} reads {@code [60s]} at 60). Production rules use {@link #render(GatewayConfig)}.
+   */
+  public static String render(GatewayConfig config, long timeCompression) {
+    if (timeCompression < 1) {
+      throw new IllegalArgumentException("time compression " + timeCompression + " (expected: 1 or more)");
+    }
     if (config.slos().isEmpty()) {
       throw new IllegalArgumentException("the config has no slos section (expected: at least one SLO under slos:,"
           + " see docs/configuration.md)");
@@ -64,11 +76,11 @@ public final class SloRules {
     for (SloConfig slo : config.slos().values()) {
       String operations = operationRegex(config, slo);
       slo.availabilityPercent().ifPresent(p -> sli(out, slo, "availability", p,
-          availabilityRatio(operations)));
+          availabilityRatio(operations), timeCompression));
       slo.latencyObjective().ifPresent(l -> sli(out, slo, "latency", l.percent(),
-          latencyRatio(operations, l.threshold())));
+          latencyRatio(operations, l.threshold()), timeCompression));
     }
-    operational(out);
+    operational(out, timeCompression);
     return out.toString();
   }
 
@@ -76,7 +88,8 @@ public final class SloRules {
     String over(String window);
   }
 
-  private static void sli(StringBuilder out, SloConfig slo, String sli, double percent, Ratio ratio) {
+  private static void sli(StringBuilder out, SloConfig slo, String sli, double percent, Ratio ratio,
+      long compression) {
     String labels = "slo=\"" + slo.name() + "\",sli=\"" + sli + "\"";
     double budget = budget(percent);
     String window = promRange(slo.window());
@@ -86,7 +99,7 @@ public final class SloRules {
     windows.add(window);
     for (String w : windows) {
       out.append("      - record: slo:sli_error:ratio_rate").append(w).append('\n');
-      out.append("        expr: |\n").append(indent(ratio.over(w), 10));
+      out.append("        expr: |\n").append(indent(ratio.over(compress(w, compression)), 10));
       out.append("        labels: { slo: ").append(q(slo.name())).append(", sli: ").append(sli).append(" }\n");
     }
     out.append("      - record: slo:objective:ratio\n");
@@ -125,22 +138,24 @@ public final class SloRules {
         + String.join(", ", slo.routes()) + " burns the budget at " + rates + ".")).append('\n');
   }
 
-  private static void operational(StringBuilder out) {
+  private static void operational(StringBuilder out, long compression) {
     out.append("  - name: breakwater-operational\n");
     out.append("    rules:\n");
     operationalAlert(out, "BreakwaterCircuitOpen",
-        "breakwater_circuit_state == 1 or breakwater_circuit_state == 2", "1m", "page",
+        "breakwater_circuit_state == 1 or breakwater_circuit_state == 2", compress("1m", compression), "page",
         "A circuit breaker has not closed for a minute",
         "Breaker {{ $labels.name }} is open or half-open (1 open, 2 half-open): its upstream keeps failing.");
     operationalAlert(out, "BreakwaterThrottleGateStorm",
-        "sum by (upstream) (rate(breakwater_throttle_closed_total[5m])) > " + num(THROTTLE_STORM_PER_SECOND),
+        "sum by (upstream) (rate(breakwater_throttle_closed_total[" + compress("5m", compression) + "])) > "
+            + num(THROTTLE_STORM_PER_SECOND),
         null, "ticket", "An upstream keeps throttling the gateway",
         "The throttle gate of upstream {{ $labels.upstream }} closes {{ $value }} times a second.");
-    operationalAlert(out, "BreakwaterStateStoreDegraded", "breakwater_state_store_degraded == 1", "1m", "page",
+    operationalAlert(out, "BreakwaterStateStoreDegraded", "breakwater_state_store_degraded == 1",
+        compress("1m", compression), "page",
         "The shared state store does not answer",
         "Store {{ $labels.store }} is unreachable: limits, breakers and idempotency run on local state.");
     operationalAlert(out, "BreakwaterRegistryNearCapacity",
-        "increase(breakwater_registry_near_capacity_total[10m]) > 0", null, "ticket",
+        "increase(breakwater_registry_near_capacity_total[" + compress("10m", compression) + "]) > 0", null, "ticket",
         "A bounded registry is near its key capacity",
         "Registry {{ $labels.registry }} crossed 90% of its keys: idle keys are being evicted.");
   }
@@ -158,11 +173,15 @@ public final class SloRules {
     out.append("          description: ").append(q(description)).append('\n');
   }
 
-  /** Bad calls over counted calls. */
+  /**
+   * Bad calls over counted calls. A bad outcome's series exists only once such a call happened, so the numerator
+   * falls back to 0: without it the ratio would be absent, not 0, while every call succeeds (and still absent, as it
+   * should be, without any call).
+   */
   private static Ratio availabilityRatio(String operations) {
     String bad = "operation=~\"" + operations + "\",outcome=~\"" + String.join("|", BudgetOutcomes.bad()) + "\"";
     String all = counted(operations);
-    return w -> "sum(rate(breakwater_calls_total{" + bad + "}[" + w + "]))\n"
+    return w -> "(sum(rate(breakwater_calls_total{" + bad + "}[" + w + "])) or vector(0))\n"
         + "/\n"
         + "sum(rate(breakwater_calls_total{" + all + "}[" + w + "]))";
   }
@@ -230,6 +249,25 @@ public final class SloRules {
   static double budget(double percent) {
     // Through BigDecimal so that 99.9 gives 0.001 and not 0.0009999999999976694.
     return BigDecimal.valueOf(100).subtract(BigDecimal.valueOf(percent)).movePointLeft(2).doubleValue();
+  }
+
+  /** A range divided by {@code compression}, in whole seconds (at least 1); the range itself at 1. */
+  static String compress(String range, long compression) {
+    if (compression == 1) {
+      return range;
+    }
+    return Math.max(1, seconds(range) / compression) + "s";
+  }
+
+  private static long seconds(String range) {
+    long n = Long.parseLong(range.substring(0, range.length() - 1));
+    return switch (range.charAt(range.length() - 1)) {
+      case 's' -> n;
+      case 'm' -> n * 60;
+      case 'h' -> n * 3600;
+      case 'd' -> n * 86_400;
+      default -> throw new IllegalArgumentException(range + " (expected: a range such as 5m, 1h or 3d)");
+    };
   }
 
   private static long hours(String range) {

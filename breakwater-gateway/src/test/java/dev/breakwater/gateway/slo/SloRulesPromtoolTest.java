@@ -113,6 +113,46 @@ class SloRulesPromtoolTest {
     assertThat(promtoolTest(series, checks.toString())).contains("SUCCESS");
   }
 
+  @Test
+  void whileNoCallHasFailedTheErrorRatioIsRecordedAsZeroNotLeftOut() throws Exception {
+    // Only successes: the bad-outcome series do not exist yet, and the ratio and remaining budget must still read
+    // 0 and 1 (a dashboard shows "no data" and an absent() alert fires otherwise).
+    String series = """
+        - series: 'breakwater_calls_total{operation="get.message",outcome="success",source="upstream"}'
+          values: '0+600x20'
+        """;
+    String checks = """
+        - eval_time: 10m
+          expr: slo:sli_error:ratio_rate5m{slo="mail-reads",sli="availability"}
+          exp_samples:
+            - labels: 'slo:sli_error:ratio_rate5m{slo="mail-reads",sli="availability"}'
+              value: 0
+        - eval_time: 10m
+          expr: slo:period_error_budget_remaining:ratio{slo="mail-reads",sli="availability"}
+          exp_samples:
+            - labels: 'slo:period_error_budget_remaining:ratio{slo="mail-reads",sli="availability"}'
+              value: 1
+        """;
+    Files.writeString(dir.resolve("rules.yml"), SloRules.render(config()));
+    String test = "rule_files: [rules.yml]\n"
+        + "evaluation_interval: 1m\n"
+        + "tests:\n"
+        + "  - interval: 1m\n"
+        + "    input_series:\n" + series.indent(6)
+        + "    promql_expr_test:\n" + checks.indent(6);
+    Path file = Files.writeString(dir.resolve("test.yml"), test);
+    assertThat(promtool("test", "rules", file.toString())).contains("SUCCESS");
+  }
+
+  @Test
+  void aCompressedRulesFileReadsEachNominalWindowOverAProportionallyShorterRange() throws Exception {
+    String rules = SloRules.render(config(), 60);
+    assertThat(rules).contains("- record: slo:sli_error:ratio_rate1h").contains("[60s]").contains("[5s]")
+        .contains("[4320s]").doesNotContain("[1h]").doesNotContain("[5m]");
+    Path file = Files.writeString(dir.resolve("rules.yml"), rules);
+    assertThat(promtool("check", "rules", file.toString())).contains("SUCCESS");
+  }
+
   /** The annotations the generated rules give an SLO burn alert, as promtool expects them listed. */
   private static String annotations(String slo, String sli, String kind) {
     String rules = SloRules.render(config());

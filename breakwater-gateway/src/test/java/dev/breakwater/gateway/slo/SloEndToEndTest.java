@@ -1,0 +1,313 @@
+package dev.breakwater.gateway.slo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.breakwater.gateway.Gateway;
+import dev.breakwater.gateway.config.ConfigLoader;
+import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.simulator.Simulator;
+import dev.breakwater.simulator.SimulatorConfig;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The SLO rules and the dashboard against a real Prometheus scraping a real gateway in front of the simulator: an
+ * error burst drives the recorded burn above the page threshold, the page alert fires, and it resolves once the
+ * burst stops; every dashboard panel's query returns data (but those of {@link #NO_DATA_HERE}). The rules are
+ * time-compressed 60 times (an hour reads 60 s) so that this happens within a minute. Needs {@code prometheus} on the PATH (Debian's prometheus package,
+ * which .ci/run installs): without it the test fails, never skips.
+ */
+class SloEndToEndTest {
+  /** An hour of the rules lasts a minute here: the 1 h / 5 min page pair reads 60 s and 5 s. */
+  static final long COMPRESSION = 60;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Dashboard panels whose series cannot exist in this test, and why. */
+  static final Map<String, String> NO_DATA_HERE = Map.of(
+      "Throttle gates closed per second", "the simulator's rate limit is set high: nothing throttles the gateway,"
+          + " so that the healthy phase records no failure",
+      "Calls held by a closed throttle gate per second", "no gate closes (see above)",
+      "Retries refused by the retry budget per second", "the test's retry policy has no retry budget",
+      "Redis fallback: state store degraded (1) and decisions on local state", "the test runs on the in-memory"
+          + " state store: the degraded gauge and decisions exist only with Redis");
+  private static final String SLO = "slo=\"mail\",sli=\"availability\"";
+
+  @TempDir
+  Path dir;
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final long startNanos = System.nanoTime();
+  private final List<String> timeline = new ArrayList<>();
+  private URI api;
+
+  static String config(int simulatorPort) {
+    return """
+        server: { port: 0, drainTimeout: 1s }
+        admin: { port: 0, token: test-admin-token-0123456789 }
+        policies:
+          timeouts:
+            t: { attempt: 2s, deadline: 4s }
+          retries:
+            r: { maxAttempts: 2, baseDelay: 5ms, maxDelay: 20ms }
+          circuitBreakers:
+            cb: { windowSize: 20, minimumCalls: 10, failureRateThreshold: 50, openDuration: 1s }
+          bulkheads:
+            mail: { maxConcurrent: 50 }
+          rateLimits:
+            per-tenant: { scope: tenant, permits: 1000, period: 1s, burst: 1000 }
+          caches:
+            short: { ttl: 1s }
+        upstreams:
+          graph:
+            endpoints: [http://127.0.0.1:%d]
+            timeout: t
+            retry: r
+            circuitBreaker: cb
+            throttleGate: true
+        routes:
+          - name: messages
+            path: /v1.0/me/messages
+            methods: [GET]
+            upstream: graph
+            operation: list-messages
+            bulkhead: mail
+            rateLimits: [per-tenant]
+          - name: drive
+            path: /v1.0/me/drive
+            methods: [GET]
+            upstream: graph
+            operation: drive-metadata
+            cache: short
+        slos:
+          mail:
+            routes: [messages, drive]
+            availability: 99
+            latency: { threshold: 1s, percent: 95 }
+        """.formatted(simulatorPort);
+  }
+
+  @Test
+  void anErrorBurstPagesThroughARealPrometheusAndTheAlertResolvesWhenItStops() throws Exception {
+    Path prometheusBinary = prometheusOnPath().orElseThrow(() -> new AssertionError(
+        "prometheus is not on the PATH: install Debian's prometheus package (apt-get install prometheus, as .ci/run"
+            + " does) to run the SLO end-to-end check"));
+    AtomicBoolean driving = new AtomicBoolean(true);
+    Process prometheus = null;
+    Thread traffic = null;
+    try (Simulator simulator = Simulator.start(SimulatorConfig.defaults().withRate(10_000, 10_000).withPort(0))) {
+      GatewayConfig config = ConfigLoader.withEnvironment(Map.<String, String>of()::get)
+          .read(config(simulator.port()), "slo-e2e.yaml");
+      try (Gateway gateway = Gateway.start(config)) {
+        int port = freePort();
+        prometheus = startPrometheus(prometheusBinary, config, gateway.adminPort(), port);
+        api = URI.create("http://127.0.0.1:" + port);
+        await("Prometheus to become ready", Duration.ofSeconds(30),
+            () -> get(api.resolve("/-/ready")).statusCode() == 200);
+        mark("Prometheus ready on port " + port);
+
+        traffic = new Thread(() -> drive(gateway.port(), driving), "slo-e2e-traffic");
+        traffic.setDaemon(true);
+        traffic.start();
+
+        await("the 5-minute (5 s) error ratio to be recorded as 0 while healthy", Duration.ofSeconds(30),
+            () -> value(api, "slo:sli_error:ratio_rate5m{" + SLO + "}").filter(v -> v == 0).isPresent());
+        mark("healthy: recorded error ratio 0");
+        assertThat(firing(api)).as("page alert while healthy").isFalse();
+
+        simulator.startErrorBurst(Duration.ofMinutes(5));
+        mark("error burst started (100 % 5xx from the simulator)");
+        await("the page alert BreakwaterSloBurnRatePage to fire", Duration.ofSeconds(45), () -> firing(api));
+        mark("page alert firing");
+        // The listing route fails throughout (upstream errors, then an open breaker); the cached drive route still
+        // answers some calls from its cache. Both windows of the page pair read above 14.4 times the 1 % budget.
+        double shortRatio = value(api, "slo:sli_error:ratio_rate5m{" + SLO + "}").orElseThrow();
+        double longRatio = value(api, "slo:sli_error:ratio_rate1h{" + SLO + "}").orElseThrow();
+        mark("recorded error ratio: 5m window " + shortRatio + ", 1h window " + longRatio);
+        assertThat(shortRatio).isGreaterThan(0.144);
+        assertThat(longRatio).isGreaterThan(0.144);
+        assertThat(value(api, "slo:error_budget:ratio{" + SLO + "}")).contains(0.01);
+        assertThat(value(api, "slo:period_error_budget_remaining:ratio{" + SLO + "}")).hasValueSatisfying(
+            v -> assertThat(v).isLessThan(1));
+
+        simulator.updateConfig(c -> c.withErrorBursts(List.of()));
+        mark("error burst stopped");
+        await("the page alert to resolve after the burst", Duration.ofSeconds(45), () -> !firing(api));
+        mark("page alert resolved");
+
+        List<String> empty = new ArrayList<>();
+        for (SloDashboard.Panel panel : SloDashboard.panels(config)) {
+          if (NO_DATA_HERE.containsKey(panel.title())) {
+            continue;
+          }
+          for (String q : panel.queries()) {
+            if (query(api, q.replace(SloDashboard.RATE_INTERVAL, "1m")).isEmpty()) {
+              empty.add(panel.title() + ": " + q);
+            }
+          }
+        }
+        mark("dashboard: " + SloDashboard.panels(config).size() + " panels, " + NO_DATA_HERE.size() + " exempt");
+        assertThat(empty).as("dashboard queries that returned no data").isEmpty();
+        assertThat(value(api, "slo:sli_error:ratio_rate5m{" + SLO + "}")).hasValueSatisfying(
+            v -> assertThat(v).isLessThan(0.144));
+      }
+    } finally {
+      driving.set(false);
+      if (traffic != null) {
+        traffic.join(5_000);
+      }
+      if (prometheus != null) {
+        prometheus.destroy();
+        if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
+          prometheus.destroyForcibly();
+        }
+      }
+      System.out.println("SloEndToEndTest timeline:\n  " + String.join("\n  ", timeline));
+    }
+  }
+
+  private Process startPrometheus(Path binary, GatewayConfig config, int adminPort, int port) throws IOException {
+    Files.writeString(dir.resolve("rules.yml"), SloRules.render(config, COMPRESSION));
+    Path file = Files.writeString(dir.resolve("prometheus.yml"), """
+        global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }
+        rule_files: [rules.yml]
+        scrape_configs:
+          - job_name: breakwater
+            static_configs: [{ targets: ['127.0.0.1:%d'] }]
+        """.formatted(adminPort));
+    return new ProcessBuilder(binary.toString(), "--config.file=" + file,
+        "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
+        .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+  }
+
+  /** Steady calls on both SLO routes from a few tenants until told to stop; failures are expected in the burst. */
+  private void drive(int gatewayPort, AtomicBoolean driving) {
+    String[] paths = {"/v1.0/me/messages", "/v1.0/me/drive"};
+    int i = 0;
+    while (driving.get()) {
+      URI uri = URI.create("http://127.0.0.1:" + gatewayPort + paths[i % 2]);
+      try {
+        http.send(HttpRequest.newBuilder(uri).header("X-Tenant-Id", "tenant-" + (i % 3))
+            .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding());
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (IOException e) {
+        // A refused or reset call is the burst's doing; the next one goes on.
+      }
+      i++;
+    }
+  }
+
+  private boolean firing(URI api) throws Exception {
+    JsonNode alerts = JSON.readTree(get(api.resolve("/api/v1/alerts")).body()).path("data").path("alerts");
+    for (JsonNode a : alerts) {
+      JsonNode labels = a.path("labels");
+      if (labels.path("alertname").asText().equals("BreakwaterSloBurnRatePage")
+          && labels.path("slo").asText().equals("mail") && a.path("state").asText().equals("firing")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The first sample of an instant query, or empty when it returns no series. */
+  static Optional<Double> value(URI api, String promql) throws Exception {
+    JsonNode result = query(api, promql);
+    if (result.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(Double.parseDouble(result.get(0).path("value").get(1).asText()));
+  }
+
+  /** The result vector of an instant query; fails on a query Prometheus refuses. */
+  static JsonNode query(URI api, String promql) throws Exception {
+    URI uri = api.resolve("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode body = JSON.readTree(response.body());
+    if (!"success".equals(body.path("status").asText())) {
+      throw new AssertionError("Prometheus refused " + promql + ": " + response.body());
+    }
+    return body.path("data").path("result");
+  }
+
+  private HttpResponse<String> get(URI uri) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private interface Check {
+    boolean holds() throws Exception;
+  }
+
+  /** Polls {@code check} every 250 ms until it holds; fails naming the step after {@code limit}. */
+  private void await(String step, Duration limit, Check check) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        if (check.holds()) {
+          return;
+        }
+      } catch (IOException e) {
+        last = e;
+      }
+      Thread.sleep(250);
+    }
+    String log = Files.exists(dir.resolve("prometheus.log")) ? Files.readString(dir.resolve("prometheus.log")) : "";
+    throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting for " + step + "; timeline: "
+        + timeline + (last != null ? "; last error: " + last : "") + "\nscrape targets: " + diagnostics("up")
+        + "\ncalls: " + diagnostics("breakwater_calls_total") + "\nprometheus log tail:\n"
+        + log.substring(Math.max(0, log.length() - 3000)), last);
+  }
+
+  private String diagnostics(String promql) {
+    try {
+      return query(api, promql).toString();
+    } catch (Exception e) {
+      return "(query failed: " + e + ")";
+    }
+  }
+
+  private void mark(String event) {
+    timeline.add(String.format("%5.1f s  %s", (System.nanoTime() - startNanos) / 1e9, event));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  static Optional<Path> prometheusOnPath() {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path p = Path.of(d, "prometheus");
+      if (Files.isExecutable(p)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+}
