@@ -115,14 +115,7 @@ final class RawClient implements AutoCloseable {
   }
 
   private String line() throws IOException {
-    StringBuilder sb = new StringBuilder();
-    int c;
-    while ((c = in.read()) >= 0 && c != '\n') {
-      if (c != '\r') {
-        sb.append((char) c);
-      }
-    }
-    return sb.toString();
+    return RawUpstream.readLine(in);
   }
 
   @Override

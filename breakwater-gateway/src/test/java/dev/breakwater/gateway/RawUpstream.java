@@ -120,7 +120,8 @@ final class RawUpstream implements AutoCloseable {
     }
   }
 
-  private static String readLine(InputStream in) throws IOException {
+  /** One line of a raw HTTP/1 exchange, without its CR LF (one char per byte, as Netty reads it). */
+  static String readLine(InputStream in) throws IOException {
     StringBuilder sb = new StringBuilder();
     int c;
     while ((c = in.read()) >= 0 && c != '\n') {

@@ -1,5 +1,6 @@
 package dev.breakwater.micrometer;
 
+import dev.breakwater.testing.NamedPipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -39,7 +40,7 @@ class BreakwaterMetricsTest {
   private SimpleMeterRegistry registry;
   private BreakwaterMetrics metrics;
   private VirtualTimeSource time;
-  private final TestPipeline pipeline = new TestPipeline("graph-mail", "graph", "mail");
+  private final NamedPipeline pipeline = new NamedPipeline("graph-mail", "graph", "mail");
   private final CallContext ctx = CallContext.builder().tenant(TENANT).user(USER).operation("list_messages").build();
 
   @BeforeEach
@@ -152,7 +153,7 @@ class BreakwaterMetricsTest {
     assertThat(registry.get("breakwater.calls").tags("upstream", "slack", "domain", "chat", "operation", "post",
         "source", "cache").counter().count()).isEqualTo(1.0);
 
-    TestPipeline anonymous = new TestPipeline("anon", null, null);
+    NamedPipeline anonymous = new NamedPipeline("anon", null, null);
     metrics.onCallCompleted(anonymous, CallContext.builder().build(), ErrorCode.CIRCUIT_OPEN, Source.FALLBACK, 1);
     assertThat(registry.get("breakwater.calls").tags("upstream", "none", "domain", "none", "operation", "none",
         "outcome", "circuit_open", "source", "fallback").counter().count()).isEqualTo(1.0);

@@ -1,5 +1,6 @@
 package dev.breakwater.opentelemetry;
 
+import dev.breakwater.testing.NamedPipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.CallContext;
@@ -31,7 +32,7 @@ class BreakwaterTracingEventsTest {
       .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
       .build();
   private final BreakwaterTracing tracing = new BreakwaterTracing(sdk);
-  private final TestPipeline pipeline = new TestPipeline("graph-mail", "graph", "mail");
+  private final NamedPipeline pipeline = new NamedPipeline("graph-mail", "graph", "mail");
   private final CallContext ctx = CallContext.builder().tenant(TENANT).operation("send_mail").build();
   private final VirtualTimeSource time = new VirtualTimeSource();
 

@@ -1,4 +1,4 @@
-package dev.breakwater.micrometer;
+package dev.breakwater.testing;
 
 import dev.breakwater.CallContext;
 import dev.breakwater.CallResult;
@@ -7,13 +7,17 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
-/** A pipeline that only names itself, so that listener callbacks can be driven without an engine. */
-final class TestPipeline implements Pipeline<String> {
+/**
+ * A pipeline that only names itself, so that a listener's callbacks (metrics, tracing, your own) can be driven without
+ * an engine; running a call through it is unsupported.
+ */
+public final class NamedPipeline implements Pipeline<String> {
   private final String name;
   private final String upstream;
   private final String domain;
 
-  TestPipeline(String name, String upstream, String domain) {
+  /** A pipeline named {@code name} for {@code upstream} and {@code domain} (either may be null). */
+  public NamedPipeline(String name, String upstream, String domain) {
     this.name = name;
     this.upstream = upstream;
     this.domain = domain;

@@ -97,10 +97,10 @@ final class Tracing {
    * The upstream call, completing its answer with the request's span current: the engine reports an attempt (and
    * decides a retry) as the answer completes, on whatever thread completes it, where no span is current otherwise.
    */
-  <T> Supplier<CompletionStage<T>> around(HttpServerRequest req, Supplier<CompletableFuture<T>> call) {
+  <T> Supplier<? extends CompletionStage<T>> around(HttpServerRequest req, Supplier<CompletableFuture<T>> call) {
     Span span = tracer == null ? null : open.get(req);
     if (span == null) {
-      return call::get;
+      return call; // untraced: the call as it is, with no wrapper made per request
     }
     Context context = Context.root().with(span);
     return () -> {
