@@ -115,7 +115,7 @@ public final class BreakwaterMain {
       return 1;
     }
     if (c.slos().isEmpty()) {
-      System.err.println(file + ": no slos section, so there is no " + (dashboard ? "dashboard" : "rules")
+      System.err.println(file + ": no slos section, so there " + (dashboard ? "is no dashboard" : "are no rules")
           + " to write (expected: slos: with at least one objective, see docs/configuration.md)");
       return 1;
     }

@@ -107,6 +107,9 @@ public interface BreakwaterListener {
   /** A bounded registry crossed 90 % of its key capacity. */
   default void onRegistryNearCapacity(String registry, long size, long capacity) {}
 
+  /** A shared state store (such as Redis) was opened: it starts shared, and says so before any change. */
+  default void onStateStoreOpened(String store) {}
+
   /** A shared state store (such as Redis) became unreachable and fell back to local state, or came back. */
   default void onStateStore(String store, boolean degraded, String detail) {}
 

@@ -447,6 +447,12 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   // ---------------------------------------------------------------------------------------------------------------
   // Shared state stores
 
+  /** Publishes {@code breakwater.state.store.degraded} at 0 for a store just opened. */
+  @Override
+  public void onStateStoreOpened(String store) {
+    degradedGauge(tag(store));
+  }
+
   /**
    * Sets {@code breakwater.state.store.degraded} (1 while the store decides on local state, else 0) and counts the
    * change in {@code breakwater.state.store.transitions}.

@@ -491,6 +491,14 @@ class BreakwaterMetricsTest {
   }
 
   @Test
+  void aStateStoreJustOpenedReadsSharedBeforeAnyTransition() {
+    metrics.onStateStoreOpened("redis");
+
+    assertThat(registry.get("breakwater.state.store.degraded").tags("store", "redis").gauge().value()).isEqualTo(0.0);
+    assertThat(registry.find("breakwater.state.store.transitions").counters()).isEmpty();
+  }
+
+  @Test
   void aStateStoreFallingBackIsAGaugeATransitionAndACountOfDecisionsTakenLocally() {
     metrics.onStateStore("redis", true, "redis unreachable: connection refused");
     metrics.onDegradedDecision("redis");

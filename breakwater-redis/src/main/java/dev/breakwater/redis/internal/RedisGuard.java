@@ -66,6 +66,8 @@ public final class RedisGuard {
         onRecovered.forEach(Runnable::run);
       }
     });
+    // A dashboard shows "shared" (0) from the start rather than no series until the first outage.
+    events.emit(l -> l.onStateStoreOpened("redis"));
   }
 
   /**
