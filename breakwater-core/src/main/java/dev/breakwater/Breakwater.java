@@ -11,6 +11,7 @@ import dev.breakwater.fallback.Fallback;
 import dev.breakwater.internal.Engine;
 import dev.breakwater.internal.pipeline.DefaultPipeline;
 import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.ContextCarrier;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.spi.RateLimitStore;
 import dev.breakwater.spi.ThrottleGateStore;
@@ -123,6 +124,15 @@ public final class Breakwater {
     /** Adds a listener told of every engine decision. */
     public Builder listener(BreakwaterListener listener) {
       s.listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Carries the caller's context (a trace span, a logging context) across the thread hops of asynchronous calls.
+     * A listener that implements {@link ContextCarrier} is used without this call.
+     */
+    public Builder contextCarrier(ContextCarrier carrier) {
+      s.contextCarriers.add(Objects.requireNonNull(carrier, "carrier"));
       return this;
     }
 

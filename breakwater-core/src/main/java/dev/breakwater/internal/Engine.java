@@ -14,6 +14,7 @@ import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.retry.RetryBudget;
 import dev.breakwater.retry.RetryBudgetConfig;
 import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.ContextCarrier;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.spi.RateLimitStore;
 import dev.breakwater.spi.ThrottleGateStore;
@@ -40,6 +41,7 @@ public final class Engine {
     public DoubleSupplier jitter = () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble();
     public Policies policies = Policies.defaults();
     public List<BreakwaterListener> listeners = new java.util.ArrayList<>();
+    public List<ContextCarrier> contextCarriers = new java.util.ArrayList<>();
     public RateLimitStore rateLimitStore;
     public ThrottleGateStore throttleGateStore;
     public IdempotencyStore<Object> idempotencyStore;
@@ -62,6 +64,8 @@ public final class Engine {
   public final CacheStore<Object> cacheStore;
   public final long registryCapacity;
   public final Duration registryIdle;
+  /** Carries the caller's context across an asynchronous call's thread hops, or null when none is configured. */
+  public final ContextCarrier contextCarrier;
 
   private final Map<Scoped, CircuitBreaker> breakers = new ConcurrentHashMap<>();
   private final Map<Scoped, TenantBreakers> tenantBreakers = new ConcurrentHashMap<>();
@@ -83,6 +87,13 @@ public final class Engine {
     all.add(new LoggingListener());
     all.addAll(s.listeners);
     this.events = new Events(all);
+    List<ContextCarrier> carriers = new java.util.ArrayList<>(s.contextCarriers);
+    for (BreakwaterListener l : s.listeners) {
+      if (l instanceof ContextCarrier c && !carriers.contains(c)) {
+        carriers.add(c);
+      }
+    }
+    this.contextCarrier = ContextCarriers.of(carriers);
     this.registryCapacity = s.registryCapacity;
     this.registryIdle = s.registryIdle;
     this.rateLimitStore = s.rateLimitStore != null ? s.rateLimitStore

@@ -11,6 +11,7 @@ import dev.breakwater.event.CacheOutcome;
 import dev.breakwater.event.IdempotencyOutcome;
 import dev.breakwater.event.Interest;
 import dev.breakwater.event.RetryStop;
+import dev.breakwater.spi.ContextCarrier;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -34,8 +35,10 @@ import java.util.concurrent.TimeUnit;
  * the span current on the deciding thread, each upstream attempt a {@code breakwater.attempt} child span, and a failed
  * call sets that span's status to ERROR with its error code. Nothing is recorded when no span is current. Attributes
  * name the pipeline, upstream, operation, correlation id and error code; never a tenant, a user, a header or a body.
+ * It is also the engine's {@link ContextCarrier}: an asynchronous call resumed on another thread (after a backoff, a
+ * bulkhead wait, an attempt timeout) records under the span that was current when it started.
  */
-public final class BreakwaterTracing implements BreakwaterListener {
+public final class BreakwaterTracing implements BreakwaterListener, ContextCarrier {
   /** The instrumentation scope name under which attempt spans are created. */
   public static final String SCOPE = "dev.breakwater";
 
@@ -68,6 +71,16 @@ public final class BreakwaterTracing implements BreakwaterListener {
   BreakwaterTracing(OpenTelemetry openTelemetry, Clock clock) {
     this.tracer = Objects.requireNonNull(openTelemetry, "openTelemetry").getTracer(SCOPE);
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Captures the current OpenTelemetry context, so that an asynchronous call's later attempts and decisions, on the
+   * engine's timer and executor threads, are recorded under the caller's span.
+   */
+  @Override
+  public Captured capture() {
+    Context captured = Context.current();
+    return () -> captured.makeCurrent()::close;
   }
 
   /** Calls (for the span status), rate limits (denials) and attempts; a breaker's per-attempt verdicts are skipped. */

@@ -226,7 +226,7 @@ class BreakwaterTracingTest {
   }
 
   @Test
-  void anAsyncCallRecordsOnTheCallersSpanUntilItResumesOnTheEngineSchedulerAfterABackoff() {
+  void anAsyncCallKeepsRecordingUnderTheCallersSpanAfterItResumesOnTheEngineSchedulerAfterABackoff() {
     Breakwater direct = Breakwater.builder()
         .timeSource(time)
         .jitter(() -> 0.5)
@@ -241,17 +241,29 @@ class BreakwaterTracingTest {
         .withRetry("retry")).build();
     AtomicInteger attempts = new AtomicInteger();
 
-    CompletableFuture<String> answer = inCallerSpan(() -> graph.executeAsync(ctx, () -> attempts.incrementAndGet() == 1
-        ? CompletableFuture.<String>failedFuture(new IOException("reset"))
-        : CompletableFuture.completedFuture("inbox")).toCompletableFuture());
+    // The caller's span stays open until the answer arrives, but is current on the caller's thread only while the
+    // call starts: attempt 2 runs later on the thread that fires the backoff's timer.
+    Span request = callerTracer.spanBuilder("caller-request").startSpan();
+    CompletableFuture<String> answer;
+    try (Scope ignored = request.makeCurrent()) {
+      answer = graph.executeAsync(ctx, () -> attempts.incrementAndGet() == 1
+          ? CompletableFuture.<String>failedFuture(new IOException("reset"))
+          : CompletableFuture.completedFuture("inbox")).toCompletableFuture();
+    }
     time.advance(Duration.ofMillis(50));
+    answer.whenComplete((v, e) -> request.end());
 
     assertThat(answer).isCompletedWithValue("inbox");
+    assertThat(Span.current().getSpanContext().isValid()).as("the timer's thread gets its own context back").isFalse();
     SpanData caller = span("caller-request");
     assertThat(events(caller, "breakwater.retry")).hasSize(1);
-    // Decision 0029, left open: attempt 2 ran on the scheduler's thread, where the caller's span is not current.
+    // The tracing listener is also the engine's context carrier: attempt 2 is recorded under the caller's span.
     assertThat(spans("breakwater.attempt")).extracting(s -> s.getAttributes().get(BreakwaterTracing.ATTEMPT))
-        .containsExactly(1L);
+        .containsExactly(1L, 2L);
+    assertThat(spans("breakwater.attempt")).allSatisfy(s -> {
+      assertThat(s.getTraceId()).isEqualTo(caller.getTraceId());
+      assertThat(s.getParentSpanId()).isEqualTo(caller.getSpanId());
+    });
   }
 
   private Pipeline<String> pipeline(PipelineConfig config) {

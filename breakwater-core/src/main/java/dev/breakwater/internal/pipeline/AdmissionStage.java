@@ -67,7 +67,7 @@ final class AdmissionStage<T> {
     return limits.thenComposeAsync(d -> {
       checkRateLimit(ctx, d);
       return next.async(ctx, call, deadline, h);
-    }, engine.executor);
+    }, SourceHolder.carry(h, engine.executor));
   }
 
   /** Degradation: the operator's level may reject the call before it costs anything. */

@@ -82,9 +82,10 @@ final class AttemptStage<T> {
 
   /**
    * Races an asynchronous attempt against its timer: the returned future completes with the attempt's outcome, or
-   * with {@link AttemptTimeout} when {@code limit} passes first (the attempt is then cancelled).
+   * with {@link AttemptTimeout} when {@code limit} passes first (the attempt is then cancelled). Either way the
+   * continuation runs with the caller's context current (on the upstream's or the timer's thread).
    */
-  CompletableFuture<T> race(Supplier<? extends CompletionStage<? extends T>> call, long limit) {
+  CompletableFuture<T> race(Supplier<? extends CompletionStage<? extends T>> call, long limit, SourceHolder h) {
     CompletableFuture<T> attemptResult = new CompletableFuture<>();
     CompletableFuture<? extends T> upstream;
     try {
@@ -93,19 +94,20 @@ final class AttemptStage<T> {
       upstream = CompletableFuture.failedFuture(t);
     }
     CompletableFuture<? extends T> running = upstream;
-    Cancellable timer = limit >= PipelinePlan.NO_DEADLINE / 2 ? Cancellable.NONE : time.schedule(() -> {
-      if (attemptResult.completeExceptionally(new AttemptTimeout())) {
-        running.cancel(true); // the attempt lost the race: stop the work it would still do
-      }
-    }, limit);
-    running.whenComplete((v, e) -> {
+    Cancellable timer = limit >= PipelinePlan.NO_DEADLINE / 2 ? Cancellable.NONE
+        : time.schedule(SourceHolder.carry(h, () -> {
+          if (attemptResult.completeExceptionally(new AttemptTimeout())) {
+            running.cancel(true); // the attempt lost the race: stop the work it would still do
+          }
+        }), limit);
+    running.whenComplete(SourceHolder.carry(h, (v, e) -> {
       timer.cancel();
       if (e == null) {
         attemptResult.complete(v);
       } else {
         attemptResult.completeExceptionally(e);
       }
-    });
+    }));
     return attemptResult;
   }
 

@@ -100,7 +100,7 @@ final class BulkheadStage<T> {
         throw bulkheadFull(ctx, b);
       }
       return withPermit(b, ctx, call, deadline, true, h);
-    }, engine.executor);
+    }, SourceHolder.carry(h, engine.executor));
   }
 
   private CompletableFuture<T> withPermit(Bulkhead b, CallContext ctx,

@@ -10,6 +10,7 @@ import dev.breakwater.event.Events;
 import dev.breakwater.fallback.Fallback;
 import dev.breakwater.internal.Engine;
 import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.ContextCarrier;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.time.TimeSource;
 import java.util.concurrent.Callable;
@@ -46,6 +47,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   private final Events events;
   private final PipelinePlan<T> plan;
   private final FallbackStage<T> outermost;
+  private final ContextCarrier carrier;
 
   /** Creates a pipeline; every named policy is resolved now, so a wrong name fails here, not on a call. */
   public DefaultPipeline(Engine engine, PipelineConfig config, Classifier<T> classifier, Fallback<T> fallback,
@@ -54,6 +56,7 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     this.config = config;
     this.time = engine.time;
     this.events = engine.events;
+    this.carrier = engine.contextCarrier;
     this.plan = new PipelinePlan<>(this, engine, config, classifier, fallback, deadLetter, idempotencyStore,
         cacheStore, cacheable);
     // Innermost first: each stage is given the one it wraps.
@@ -130,10 +133,16 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
       Supplier<? extends CompletionStage<? extends T>> call) {
     long start = time.nanoTime();
     long deadline = plan.deadline(ctx, start);
-    if (!events.callsObserved()) {
+    if (!events.callsObserved() && carrier == null) {
       return Failures.guard(() -> outermost.async(ctx, call, deadline, null));
     }
     SourceHolder h = new SourceHolder();
+    if (carrier != null) {
+      h.context = carrier.capture();
+    }
+    if (!events.callsObserved()) {
+      return Failures.guard(() -> outermost.async(ctx, call, deadline, h));
+    }
     CompletableFuture<CallResult<T>> out = Failures.guard(() -> outermost.async(ctx, call, deadline, h));
     return out.whenComplete((r, e) -> events.callCompleted(this, ctx,
         e == null ? null : Failures.asBreakwater(ctx, e).code(), r == null ? null : r.source(),

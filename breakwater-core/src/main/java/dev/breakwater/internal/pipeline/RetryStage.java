@@ -186,7 +186,7 @@ final class RetryStage<T> {
         }
         attempts.permit(ctx, breaker, n);
         long limit = attempts.limit(t0, deadline);
-        attempts.race(call, limit).whenComplete((v, e) -> finish(n, t0, v, e, limit));
+        attempts.race(call, limit, holder).whenComplete((v, e) -> finish(n, t0, v, e, limit));
       } catch (Throwable t) {
         result.completeExceptionally(Failures.asBreakwater(ctx, t));
       }
@@ -221,7 +221,7 @@ final class RetryStage<T> {
     private void later(long delay, Runnable next, Verdict v) {
       time.schedule(() -> {
         try {
-          engine.executor.execute(next);
+          engine.executor.execute(SourceHolder.carry(holder, next));
         } catch (Throwable t) {
           // A rejected hand-off must fail the call, not leave its future hanging forever.
           events.internalError("executor of " + config.name(), t);

@@ -57,9 +57,11 @@ final class Forwarder {
     ResponseRelay relay = ResponseRelay.of(req, cid, onClientGone);
     io.vertx.core.Context loop = relay.context();
     CompletionStage<CallResult<UpstreamResponse>> outcome;
+    // The engine captures the span current here and keeps it current wherever the call continues (the tracing
+    // listener is its context carrier): attempts and retries are recorded under the request's span.
     try (Scope traced = tracing.enter(req, r.name(), headers)) {
-      outcome = pipeline.executeAsyncForResult(ctx, tracing.around(req, () -> upstream.send(loop, req.method(),
-          resource, headers, body, buffer, maxBody)));
+      outcome = pipeline.executeAsyncForResult(ctx, () -> upstream.send(loop, req.method(), resource, headers, body,
+          buffer, maxBody));
     }
     return relay.answer(outcome, rt.deadlineMillis(r.name()), (result, error) -> {
           RateLimitHeaders.write(rt, r, ctx, res, error);

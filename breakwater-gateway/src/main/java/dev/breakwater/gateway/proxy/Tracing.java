@@ -15,10 +15,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 /**
  * The tracing step: a SERVER span per request, continuing the caller's W3C trace context, current while the pipeline
@@ -91,35 +88,6 @@ final class Tracing {
     upstreamHeaders.remove("tracestate");
     propagator.inject(context, upstreamHeaders, UPSTREAM_HEADERS);
     return context.makeCurrent();
-  }
-
-  /**
-   * The upstream call, completing its answer with the request's span current: the engine reports an attempt (and
-   * decides a retry) as the answer completes, on whatever thread completes it, where no span is current otherwise.
-   */
-  <T> Supplier<? extends CompletionStage<T>> around(HttpServerRequest req, Supplier<CompletableFuture<T>> call) {
-    Span span = tracer == null ? null : open.get(req);
-    if (span == null) {
-      return call; // untraced: the call as it is, with no wrapper made per request
-    }
-    Context context = Context.root().with(span);
-    return () -> {
-      CompletableFuture<T> out = new CompletableFuture<>();
-      CompletableFuture<T> answer;
-      try (Scope ignored = context.makeCurrent()) {
-        answer = call.get();
-      }
-      answer.whenComplete((value, error) -> {
-        try (Scope ignored = context.makeCurrent()) {
-          if (error != null) {
-            out.completeExceptionally(error);
-          } else {
-            out.complete(value);
-          }
-        }
-      });
-      return out;
-    };
   }
 
   private void end(HttpServerRequest req) {
