@@ -86,10 +86,10 @@ done
 echo "== 1 and 2. dead upstream, 4 replicas, ${SECONDS_PER_MODE} s per mode; then $OPENINGS openings"
 "$JAVA" -cp "$JAR" "$PKG.FleetBreakers" --port "$PORT" --replicas 4 --seconds "$SECONDS_PER_MODE" --rate 200 \
   --skewed 400,100,40,10 --open-ms 2000 --openings "$OPENINGS" --warmup 1000 2>"$TMP/fleet.log" \
-  | grep -E '^[a-z_.]+=' > "$TMP/fleet.txt"
+  | grep -E '^[a-z0-9_.]+=' > "$TMP/fleet.txt"
 echo "== 2. peer: throttle-gate propagation between two instances"
 "$JAVA" -cp "$JAR" "$PKG.GatePropagation" --port "$PORT" --n "$OPENINGS" --warmup 3000 2>"$TMP/gate.log" \
-  | grep -E '^[a-z_.]+=' > "$TMP/gate.txt"
+  | grep -E '^[a-z0-9_.]+=' > "$TMP/gate.txt"
 
 python3 - "$TMP" "$DOC" <<'PY'
 import sys

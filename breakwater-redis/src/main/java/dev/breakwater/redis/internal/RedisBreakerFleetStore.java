@@ -3,9 +3,6 @@ package dev.breakwater.redis.internal;
 import dev.breakwater.spi.BreakerFleetStore;
 import dev.breakwater.spi.StoreKeys;
 import dev.breakwater.time.TimeSource;
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.SetArgs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -109,31 +106,13 @@ public final class RedisBreakerFleetStore implements BreakerFleetStore {
     if (listeners.isEmpty()) {
       return CompletableFuture.completedFuture(0);
     }
-    return CompletableFuture.supplyAsync(() -> scan(ScanCursor.INITIAL, 0), redis.worker()).thenCompose(f -> f);
-  }
-
-  private CompletableFuture<Integer> scan(ScanCursor cursor, int loaded) {
-    ScanArgs args = ScanArgs.Builder.matches(Keys.globEscape(openPrefix) + "*").limit(500);
-    return redis.commands().scan(cursor, args).toCompletableFuture().thenComposeAsync((KeyScanCursor<String> c) -> {
-      CompletableFuture<?>[] reads = c.getKeys().stream().map(k -> redis.commands().pttl(k).toCompletableFuture()
-          .thenAccept(ttl -> {
-            if (ttl != null && ttl > 0) {
-              // The tag escapes braces, so its '}' is the first one after the prefix; the breaker key follows it.
-              String breaker = k.substring(k.indexOf('}', openPrefix.length()) + 1);
-              try {
-                List<String> p = StoreKeys.parts(breaker);
-                deliver(new BreakerChange(null, p.get(0), p.get(1), p.get(2), time.epochMillis() + ttl));
-              } catch (RuntimeException e) {
-                LOG.debug("skipped a breaker key of another layout: {}", k);
-              }
-            }
-          })).toArray(CompletableFuture[]::new);
-      int n = loaded + reads.length;
-      return CompletableFuture.allOf(reads).thenComposeAsync(x -> c.isFinished()
-          ? CompletableFuture.completedFuture(n) : scan(c, n), redis.worker());
-    }, redis.worker()).exceptionally(e -> {
-      LOG.warn("could not reload open breakers from redis: {}", e.toString());
-      return loaded;
+    return KeyScan.live(redis, openPrefix, "open breakers", (breaker, ttl) -> {
+      try {
+        List<String> p = StoreKeys.parts(breaker);
+        deliver(new BreakerChange(null, p.get(0), p.get(1), p.get(2), time.epochMillis() + ttl));
+      } catch (RuntimeException e) {
+        LOG.debug("skipped a breaker key of another layout: {}", breaker);
+      }
     });
   }
 }
