@@ -10,7 +10,13 @@ import dev.breakwater.config.ConfigException;
 import dev.breakwater.time.VirtualTimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The absolute rule "N failures within T", beside the failure-rate window, on virtual time. */
@@ -18,7 +24,7 @@ class FailureCountRuleTest {
   private static final long FAST = Duration.ofMillis(10).toNanos();
 
   private final VirtualTimeSource time = new VirtualTimeSource();
-  private final List<String> reasons = new ArrayList<>();
+  private final List<String> reasons = Collections.synchronizedList(new ArrayList<>());
 
   /** Rates that never open (a huge window judged late): only the absolute rule can open this breaker. */
   private static CircuitBreakerConfig fiveWithin30s() {
@@ -157,6 +163,41 @@ class FailureCountRuleTest {
     call(b, true);
 
     assertThat(b.state()).isEqualTo(OPEN);
+  }
+
+  @Test
+  void concurrentFailuresOpenTheBreakerOnceAndSuccessesNeverDo() throws Exception {
+    CircuitBreaker b = breaker(fiveWithin30s());
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        boolean failing = t % 2 == 0;
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < 10_000; i++) {
+            if (b.tryAcquirePermission()) {
+              if (failing && i % 1000 == 0) {
+                b.onFailure(FAST); // 4 threads x 10 failures, all at virtual instant 0
+              } else {
+                b.onSuccess(FAST);
+              }
+            }
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(b.state()).isEqualTo(OPEN);
+    assertThat(reasons).containsExactly("CLOSED->OPEN: 5 failure(s) within PT30S");
   }
 
   @Test

@@ -53,5 +53,8 @@ class BreakerRulesConfigTest {
         .singleElement().asString().startsWith("gateway.yaml:11: policies.circuitBreakers.graph.fleet:");
     assertThat(problems(BASE.replace(GRAPH, "graph: { failuresWithin: { count: 5, windw: 30s } }")))
         .anySatisfy(p -> assertThat(p).contains("failuresWithin.windw: unknown key").contains("did you mean"));
+    assertThat(problems(BASE.replace(GRAPH, "graph: { failuresWithin: 5 }")))
+        .singleElement().asString().startsWith("gateway.yaml:11: policies.circuitBreakers.graph.failuresWithin: 5")
+        .contains("count").contains("window");
   }
 }
