@@ -45,22 +45,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(python3 - <<'PY'
-import random, socket
-for _ in range(1000):
-    p = random.randint(20000, 60000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    if p != 6379:
-        print(p)
-        break
-PY
-)
 
 if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
   echo "== building (breakwater-bench and the modules it needs)"
@@ -75,6 +59,7 @@ echo "== machine"
 } > "$TMP/machine.txt"
 cat "$TMP/machine.txt"
 
+PORT=$(free_port)
 echo "== redis-server on 127.0.0.1:$PORT"
 redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
   --pidfile "$TMP/redis.pid" --dir "$TMP" --logfile "$TMP/redis.log"
