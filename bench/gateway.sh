@@ -118,25 +118,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 - <<'PY'
-import random, socket, sys
-for _ in range(1000):
-    p = random.randint(20000, 60000)
-    if p == 6379:
-        continue
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    sys.exit(0)
-sys.exit("no free port")
-PY
-}
 
 wait_http() { # wait_http <name> <url> <log>
   for _ in $(seq 300); do

@@ -10,6 +10,7 @@ import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.fallback.Fallback;
 import dev.breakwater.internal.Engine;
 import dev.breakwater.internal.pipeline.DefaultPipeline;
+import dev.breakwater.spi.BreakerFleetStore;
 import dev.breakwater.spi.CacheStore;
 import dev.breakwater.spi.ContextCarrier;
 import dev.breakwater.spi.IdempotencyStore;
@@ -145,6 +146,12 @@ public final class Breakwater {
     /** Where upstream throttle gates live; in memory by default. */
     public Builder throttleGateStore(ThrottleGateStore store) {
       s.throttleGateStore = store;
+      return this;
+    }
+
+    /** Where fleet-aware circuit breakers meet the other replicas; in memory (this instance alone) by default. */
+    public Builder breakerFleetStore(BreakerFleetStore store) {
+      s.breakerFleetStore = store;
       return this;
     }
 

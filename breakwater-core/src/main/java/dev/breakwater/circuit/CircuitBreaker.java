@@ -28,6 +28,7 @@ public final class CircuitBreaker {
   private final AtomicReference<Phase> phase;
   private final long slowNanos;
   private final boolean judgesSlowCalls;
+  private volatile ProbeClaim probeClaim;
 
   /**
    * Creates a breaker; {@code errorSink} receives any exception a listener throws (it is never passed to a caller).
@@ -52,7 +53,7 @@ public final class CircuitBreaker {
     this.slowNanos = config.slowCallDuration().toNanos();
     this.judgesSlowCalls = config.slowCallDetection();
     CircuitState initial = config.enabled() ? CircuitState.CLOSED : CircuitState.DISABLED;
-    this.phase = new AtomicReference<>(new Phase(initial, 0, Window.create(config, time)));
+    this.phase = new AtomicReference<>(fresh(initial));
   }
 
   /** The breaker's name (usually the upstream's). */
@@ -100,6 +101,14 @@ public final class CircuitBreaker {
     listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
+  /**
+   * Makes every half-open round ask {@code claim} before its probes go out (a fleet-aware breaker: one replica of a
+   * fleet probes per round); set once, by whoever wires the breaker to its fleet.
+   */
+  public void claimProbesWith(ProbeClaim claim) {
+    this.probeClaim = Objects.requireNonNull(claim, "claim");
+  }
+
   /** Asks to make a call: true in closed states, false while open, and a limited number of probes while half-open. */
   public boolean tryAcquirePermission() {
     Phase p = phase.get();
@@ -112,14 +121,17 @@ public final class CircuitBreaker {
         if (time.nanoTime() - p.openUntil < 0) {
           return false;
         }
-        Phase half = new Phase(CircuitState.HALF_OPEN, 0, p.window);
-        transition(p, half, "open duration elapsed");
+        ProbeClaim claim = probeClaim;
+        Phase half = p.next(CircuitState.HALF_OPEN, 0, claim == null ? config.halfOpenProbes() : 0);
+        if (transition(p, half, "open duration elapsed") && claim != null) {
+          claimRound(claim, half);
+        }
         return tryAcquirePermission();
       case HALF_OPEN:
         // Count only granted probes, so that a probe handed back by onIgnored() frees a slot for the next call.
         while (true) {
           int c = p.probes.get();
-          if (c >= config.halfOpenProbes()) {
+          if (c >= p.allowedProbes) {
             return false;
           }
           if (p.probes.compareAndSet(c, c + 1)) {
@@ -128,6 +140,19 @@ public final class CircuitBreaker {
         }
       default:
         return false;
+    }
+  }
+
+  private void claimRound(ProbeClaim claim, Phase half) {
+    try {
+      claim.claim(this).whenComplete((won, e) -> {
+        if (e != null || Boolean.TRUE.equals(won)) {
+          half.allowedProbes = config.halfOpenProbes();
+        }
+      });
+    } catch (RuntimeException e) {
+      errorSink.accept("probe claim of circuit breaker " + name, e);
+      half.allowedProbes = config.halfOpenProbes();
     }
   }
 
@@ -165,6 +190,8 @@ public final class CircuitBreaker {
       if (p.window.record(failure, slow)) {
         open(p, config.openDuration().toNanos(), failure ? "failure rate reached " + config.failureRateThreshold()
             + "%" : "slow-call rate reached " + config.slowCallRateThreshold() + "%");
+      } else if (failure && p.failureCount != null && p.failureCount.record(time.nanoTime())) {
+        open(p, config.openDuration().toNanos(), p.failureCount.describe(config));
       }
     } else if (p.state == CircuitState.HALF_OPEN) {
       if (failure || slow) {
@@ -172,8 +199,7 @@ public final class CircuitBreaker {
           open(p, config.openDuration().toNanos(), "probe failed in half-open");
         }
       } else if (p.successes.incrementAndGet() >= config.halfOpenSuccesses()) {
-        transition(p, new Phase(CircuitState.CLOSED, 0, Window.create(config, time)),
-            config.halfOpenSuccesses() + " probe(s) succeeded");
+        transition(p, fresh(CircuitState.CLOSED), config.halfOpenSuccesses() + " probe(s) succeeded");
       }
     }
   }
@@ -194,6 +220,22 @@ public final class CircuitBreaker {
         return;
       }
       if (open(p, nanos, reason)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Closes an open or half-open breaker because its upstream was seen to recover (by another replica of a fleet);
+   * a closed breaker and operator states (forced, disabled) are left alone.
+   */
+  public void closeAfterRecovery(String reason) {
+    while (true) {
+      Phase p = phase.get();
+      if (p.state != CircuitState.OPEN && p.state != CircuitState.HALF_OPEN) {
+        return;
+      }
+      if (transition(p, fresh(CircuitState.CLOSED), reason)) {
         return;
       }
     }
@@ -237,14 +279,19 @@ public final class CircuitBreaker {
       if (p.state == to && to != CircuitState.CLOSED) {
         return; // a reset always empties the window, even of a breaker that is already closed
       }
-      if (transition(p, new Phase(to, 0, Window.create(config, time)), reason)) {
+      if (transition(p, fresh(to), reason)) {
         return;
       }
     }
   }
 
   private boolean open(Phase from, long nanos, String reason) {
-    return transition(from, new Phase(CircuitState.OPEN, time.nanoTime() + nanos, from.window), reason);
+    return transition(from, from.next(CircuitState.OPEN, time.nanoTime() + nanos, 0), reason);
+  }
+
+  /** A phase with empty windows. */
+  private Phase fresh(CircuitState state) {
+    return new Phase(state, 0, Window.create(config, time), FailureCount.create(config), 0);
   }
 
   private boolean transition(Phase from, Phase to, String reason) {
@@ -268,23 +315,35 @@ public final class CircuitBreaker {
     return "CircuitBreaker{" + name + ", " + state() + '}';
   }
 
-  /** One state with what it needs: the window (closed), the reopen instant (open), probe counters (half-open). */
+  /**
+   * One state with what it needs: the windows (closed), the reopen instant (open), probe counters and the probes
+   * allowed (half-open; raised once when a fleet's claim is won).
+   */
   private static final class Phase {
     final CircuitState state;
     final long openUntil;
     final Window window;
+    final FailureCount failureCount;
     final AtomicInteger probes;
     final AtomicInteger successes;
     final AtomicInteger failures;
+    volatile int allowedProbes;
 
-    Phase(CircuitState state, long openUntil, Window window) {
+    Phase(CircuitState state, long openUntil, Window window, FailureCount failureCount, int allowedProbes) {
       this.state = state;
       this.openUntil = openUntil;
       this.window = window;
+      this.failureCount = failureCount;
+      this.allowedProbes = allowedProbes;
       boolean half = state == CircuitState.HALF_OPEN;
       this.probes = half ? new AtomicInteger() : null;
       this.successes = half ? new AtomicInteger() : null;
       this.failures = half ? new AtomicInteger() : null;
+    }
+
+    /** The next phase, keeping this one's windows. */
+    Phase next(CircuitState to, long openUntil, int allowedProbes) {
+      return new Phase(to, openUntil, window, failureCount, allowedProbes);
     }
   }
 }

@@ -11,7 +11,10 @@ import java.time.Duration;
  * How a circuit breaker decides: a count-based window of the last {@code windowSize} calls or a time-based window of
  * the last {@code windowSize} seconds; it opens when at least {@code minimumCalls} were recorded and the failure rate
  * or the slow-call rate reaches its threshold; it stays open for {@code openDuration}, then lets
- * {@code halfOpenProbes} probes through and closes after {@code halfOpenSuccesses} of them succeed.
+ * {@code halfOpenProbes} probes through and closes after {@code halfOpenSuccesses} of them succeed. Beside the rates,
+ * an absolute rule may open it: {@code failureCount} failures within {@code failureCountWindow}, however many calls
+ * succeeded meanwhile. A {@code fleet} breaker shares its openings and its half-open probes with the other replicas
+ * of a fleet through the engine's {@link dev.breakwater.spi.BreakerFleetStore}.
  *
  * @param enabled            {@code false} makes the breaker pass every call through
  * @param windowType         count- or time-based sliding window
@@ -23,6 +26,9 @@ import java.time.Duration;
  * @param openDuration       how long the breaker stays open before probing
  * @param halfOpenProbes     how many probe calls half-open admits
  * @param halfOpenSuccesses  how many probe successes close the breaker
+ * @param failureCount       failures within {@code failureCountWindow} that open the breaker; 0 switches the rule off
+ * @param failureCountWindow the span those failures must fall in; {@code null} when the rule is off
+ * @param fleet              whether openings and half-open probes are shared with the other replicas of a fleet
  */
 public record CircuitBreakerConfig(
     boolean enabled,
@@ -34,7 +40,16 @@ public record CircuitBreakerConfig(
     Duration slowCallDuration,
     Duration openDuration,
     int halfOpenProbes,
-    int halfOpenSuccesses) {
+    int halfOpenSuccesses,
+    int failureCount,
+    Duration failureCountWindow,
+    boolean fleet) {
+
+  /** The most failures the absolute rule may count (the breaker keeps one timestamp per failure counted). */
+  public static final int MAX_FAILURE_COUNT = 10_000;
+
+  /** The longest span the absolute rule may look back. */
+  public static final Duration MAX_FAILURE_COUNT_WINDOW = Duration.ofDays(1);
 
   /** The kind of sliding window. */
   public enum WindowType {
@@ -58,6 +73,23 @@ public record CircuitBreakerConfig(
     atLeast("halfOpenSuccesses", halfOpenSuccesses, 1);
     check(halfOpenSuccesses <= halfOpenProbes, "halfOpenSuccesses", halfOpenSuccesses,
         "<= halfOpenProbes (" + halfOpenProbes + ")");
+    check(failureCount >= 0 && failureCount <= MAX_FAILURE_COUNT, "failureCount", failureCount,
+        "0 (off) or 1.." + MAX_FAILURE_COUNT);
+    if (failureCount == 0) {
+      check(failureCountWindow == null, "failureCountWindow", failureCountWindow, "none while failureCount is 0");
+    } else {
+      positive("failureCountWindow", failureCountWindow);
+      check(failureCountWindow.compareTo(MAX_FAILURE_COUNT_WINDOW) <= 0, "failureCountWindow", failureCountWindow,
+          "at most " + MAX_FAILURE_COUNT_WINDOW);
+    }
+  }
+
+  /** A breaker judged by rates alone, on this replica alone. */
+  public CircuitBreakerConfig(boolean enabled, WindowType windowType, int windowSize, int minimumCalls,
+      double failureRateThreshold, double slowCallRateThreshold, Duration slowCallDuration, Duration openDuration,
+      int halfOpenProbes, int halfOpenSuccesses) {
+    this(enabled, windowType, windowSize, minimumCalls, failureRateThreshold, slowCallRateThreshold,
+        slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses, 0, null, false);
   }
 
   /**
@@ -77,42 +109,68 @@ public record CircuitBreakerConfig(
   /** Returns a copy with {@code enabled} set. */
   public CircuitBreakerConfig withEnabled(boolean v) {
     return new CircuitBreakerConfig(v, windowType, windowSize, minimumCalls, failureRateThreshold,
-        slowCallRateThreshold, slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses);
+        slowCallRateThreshold, slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses,
+        failureCount, failureCountWindow, fleet);
   }
 
   /** Returns a copy with the given window. */
   public CircuitBreakerConfig withWindow(WindowType type, int size) {
     return new CircuitBreakerConfig(enabled, type, size, minimumCalls, failureRateThreshold,
-        slowCallRateThreshold, slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses);
+        slowCallRateThreshold, slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses,
+        failureCount, failureCountWindow, fleet);
   }
 
   /** Returns a copy with {@code minimumCalls} set. */
   public CircuitBreakerConfig withMinimumCalls(int v) {
     return new CircuitBreakerConfig(enabled, windowType, windowSize, v, failureRateThreshold,
-        slowCallRateThreshold, slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses);
+        slowCallRateThreshold, slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses,
+        failureCount, failureCountWindow, fleet);
   }
 
   /** Returns a copy with the failure-rate threshold set. */
   public CircuitBreakerConfig withFailureRateThreshold(double v) {
     return new CircuitBreakerConfig(enabled, windowType, windowSize, minimumCalls, v,
-        slowCallRateThreshold, slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses);
+        slowCallRateThreshold, slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses,
+        failureCount, failureCountWindow, fleet);
   }
 
   /** Returns a copy with slow-call detection set. */
   public CircuitBreakerConfig withSlowCalls(double rateThreshold, Duration duration) {
     return new CircuitBreakerConfig(enabled, windowType, windowSize, minimumCalls, failureRateThreshold,
-        rateThreshold, duration, openDuration, halfOpenProbes, halfOpenSuccesses);
+        rateThreshold, duration, openDuration, halfOpenProbes, halfOpenSuccesses,
+        failureCount, failureCountWindow, fleet);
   }
 
   /** Returns a copy with the open duration set. */
   public CircuitBreakerConfig withOpenDuration(Duration v) {
     return new CircuitBreakerConfig(enabled, windowType, windowSize, minimumCalls, failureRateThreshold,
-        slowCallRateThreshold, slowCallDuration, v, halfOpenProbes, halfOpenSuccesses);
+        slowCallRateThreshold, slowCallDuration, v, halfOpenProbes, halfOpenSuccesses, failureCount,
+        failureCountWindow, fleet);
   }
 
   /** Returns a copy with the half-open probe count and success threshold set. */
   public CircuitBreakerConfig withHalfOpen(int probes, int successes) {
     return new CircuitBreakerConfig(enabled, windowType, windowSize, minimumCalls, failureRateThreshold,
-        slowCallRateThreshold, slowCallDuration, openDuration, probes, successes);
+        slowCallRateThreshold, slowCallDuration, openDuration, probes, successes, failureCount,
+        failureCountWindow, fleet);
+  }
+
+  /** Returns a copy that also opens after {@code count} failures within {@code window} (0 and null: rule off). */
+  public CircuitBreakerConfig withFailuresWithin(int count, Duration window) {
+    return new CircuitBreakerConfig(enabled, windowType, windowSize, minimumCalls, failureRateThreshold,
+        slowCallRateThreshold, slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses, count, window,
+        fleet);
+  }
+
+  /** Returns a copy with {@code fleet} set. */
+  public CircuitBreakerConfig withFleet(boolean v) {
+    return new CircuitBreakerConfig(enabled, windowType, windowSize, minimumCalls, failureRateThreshold,
+        slowCallRateThreshold, slowCallDuration, openDuration, halfOpenProbes, halfOpenSuccesses, failureCount,
+        failureCountWindow, v);
+  }
+
+  /** Whether the absolute failure-count rule is on. */
+  public boolean countsFailures() {
+    return failureCount > 0;
   }
 }

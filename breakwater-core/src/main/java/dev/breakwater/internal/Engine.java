@@ -6,6 +6,7 @@ import dev.breakwater.bulkhead.BulkheadConfig;
 import dev.breakwater.cache.CaffeineCacheStore;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitBreakerConfig;
+import dev.breakwater.circuit.InMemoryBreakerFleetStore;
 import dev.breakwater.config.Policies;
 import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.Events;
@@ -13,6 +14,7 @@ import dev.breakwater.idempotency.InMemoryIdempotencyStore;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.retry.RetryBudget;
 import dev.breakwater.retry.RetryBudgetConfig;
+import dev.breakwater.spi.BreakerFleetStore;
 import dev.breakwater.spi.CacheStore;
 import dev.breakwater.spi.ContextCarrier;
 import dev.breakwater.spi.IdempotencyStore;
@@ -46,6 +48,8 @@ public final class Engine {
     public ThrottleGateStore throttleGateStore;
     public IdempotencyStore<Object> idempotencyStore;
     public CacheStore<Object> cacheStore;
+    /** Where fleet-aware breakers meet the other replicas; in memory (this engine alone) by default. */
+    public BreakerFleetStore breakerFleetStore;
     public long registryCapacity = 100_000;
     public Duration registryIdle = Duration.ofMinutes(10);
     public long cacheCapacity = 100_000;
@@ -76,6 +80,7 @@ public final class Engine {
   // Where breaker transitions are reported: shared with the engines that replace this one, so that a breaker carried
   // over a reload reports to the listeners of the engine in force.
   private final AtomicReference<Events> transitions;
+  private final FleetBreakers fleet;
 
   /** Creates an engine from settings. */
   public Engine(Settings s) {
@@ -105,9 +110,14 @@ public final class Engine {
     this.cacheStore = s.cacheStore != null ? s.cacheStore : new CaffeineCacheStore<>(time, s.cacheCapacity);
     this.transitions = s.previous != null ? s.previous.transitions : new AtomicReference<>();
     transitions.set(events);
+    BreakerFleetStore fleetStore = s.breakerFleetStore;
+    this.fleet = s.previous != null && (fleetStore == null || fleetStore == s.previous.fleet.store())
+        ? s.previous.fleet : new FleetBreakers(fleetStore != null ? fleetStore
+            : new InMemoryBreakerFleetStore(time), time);
     if (s.previous != null) {
       carryOver(s.previous);
     }
+    fleet.serve(this);
   }
 
   /**
@@ -129,7 +139,7 @@ public final class Engine {
         breakers.put(key, b);
         events.emit(l -> l.onCircuitBreakerCreated(b));
       } else {
-        CircuitBreaker fresh = newBreaker(b.upstream(), b.tenant(), c);
+        CircuitBreaker fresh = newBreaker(b.upstream(), b.tenant(), key.config(), c);
         fresh.takeOperatorStateFrom(b);
         breakers.put(key, fresh);
       }
@@ -173,8 +183,20 @@ public final class Engine {
   public CircuitBreaker breaker(String upstream, String configName) {
     Scoped key = new Scoped(upstream, configName);
     CircuitBreaker b = breakers.get(key);
-    return b != null ? b : breakers.computeIfAbsent(key, k -> newBreaker(upstream, null,
+    return b != null ? b : breakers.computeIfAbsent(key, k -> newBreaker(upstream, null, configName,
         policies.circuitBreaker(configName)));
+  }
+
+  /**
+   * The fleet-aware breaker a change heard from another replica applies to, made if this replica has not called the
+   * upstream yet; null when the config is unknown here or not fleet-aware.
+   */
+  CircuitBreaker fleetBreaker(String upstream, String tenant, String configName) {
+    CircuitBreakerConfig c = existing(() -> policies.circuitBreaker(configName));
+    if (c == null || !c.fleet()) {
+      return null;
+    }
+    return tenant == null ? breaker(upstream, configName) : tenantBreakers(upstream, configName).get(tenant);
   }
 
   /** The registry of per-tenant breakers of an upstream under a named config. */
@@ -186,15 +208,18 @@ public final class Engine {
     }
     CircuitBreakerConfig c = policies.circuitBreaker(configName);
     return tenantBreakers.computeIfAbsent(key, k -> new TenantBreakers(new KeyedRegistry<>("breakers:" + upstream,
-        registryCapacity, registryIdle, tenant -> newBreaker(upstream, tenant, c), time, events), c))
+        registryCapacity, registryIdle, tenant -> newBreaker(upstream, tenant, configName, c), time, events), c))
         .registry();
   }
 
   /** The per-tenant breakers of one upstream, all made with {@code config}. */
   private record TenantBreakers(KeyedRegistry<CircuitBreaker> registry, CircuitBreakerConfig config) {}
 
-  private CircuitBreaker newBreaker(String upstream, String tenant, CircuitBreakerConfig c) {
+  private CircuitBreaker newBreaker(String upstream, String tenant, String configName, CircuitBreakerConfig c) {
     CircuitBreaker b = new CircuitBreaker(upstream, tenant, c, time, events::internalError);
+    if (c.fleet()) {
+      fleet.attach(b, configName);
+    }
     b.addListener((breaker, from, to, reason) -> {
       Events now = transitions.get();
       if (now.active()) {

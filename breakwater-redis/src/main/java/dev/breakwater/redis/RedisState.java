@@ -5,6 +5,7 @@ import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.Events;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
+import dev.breakwater.redis.internal.RedisBreakerFleetStore;
 import dev.breakwater.redis.internal.RedisCacheStore;
 import dev.breakwater.redis.internal.RedisConnector;
 import dev.breakwater.redis.internal.RedisGuard;
@@ -12,6 +13,7 @@ import dev.breakwater.redis.internal.RedisIdempotencyStore;
 import dev.breakwater.redis.internal.RedisRateLimitStore;
 import dev.breakwater.redis.internal.RedisThrottleGateStore;
 import dev.breakwater.redis.internal.WarmUp;
+import dev.breakwater.spi.BreakerFleetStore;
 import dev.breakwater.spi.CacheStore;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.spi.RateLimitStore;
@@ -27,14 +29,14 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fleet's shared state in Redis: hand its stores to {@code Breakwater.builder()} (rate limits, throttle gates) and to
- * pipelines (idempotency, cache, typed by a {@link ValueCodec}). Every store falls back to local state while Redis is
- * unreachable and returns to Redis by itself; {@link #health()} tells which it is on.
+ * A fleet's shared state in Redis: hand its stores to {@code Breakwater.builder()} (rate limits, throttle gates,
+ * fleet-aware breakers) and to pipelines (idempotency, cache, typed by a {@link ValueCodec}). Every store falls back
+ * to local state while Redis is unreachable and returns to Redis by itself; {@link #health()} tells which it is on.
  *
  * <pre>{@code
  * RedisState redis = RedisState.connect(RedisStateConfig.standalone("redis://127.0.0.1:6380"));
  * Breakwater bw = Breakwater.builder().rateLimitStore(redis.rateLimitStore())
- *     .throttleGateStore(redis.throttleGateStore()).build();
+ *     .throttleGateStore(redis.throttleGateStore()).breakerFleetStore(redis.breakerFleetStore()).build();
  * }</pre>
  */
 public final class RedisState implements AutoCloseable {
@@ -47,6 +49,7 @@ public final class RedisState implements AutoCloseable {
   private final RedisGuard guard;
   private final RedisRateLimitStore rateLimits;
   private final RedisThrottleGateStore gates;
+  private final RedisBreakerFleetStore breakers;
   private final String instanceId = UUID.randomUUID().toString();
   private final AtomicInteger liveInstances = new AtomicInteger(1);
   private volatile Cancellable heartbeat = Cancellable.NONE;
@@ -62,6 +65,7 @@ public final class RedisState implements AutoCloseable {
     this.rateLimits = new RedisRateLimitStore(redis, guard, new InMemoryRateLimitStore(time, 100_000, idle, events),
         liveInstances::get, config, time);
     this.gates = new RedisThrottleGateStore(redis, guard, new InMemoryThrottleGateStore(time, 100_000, events), time);
+    this.breakers = new RedisBreakerFleetStore(redis, guard, time);
     // Before the first decision: a cold first command can outlast the command timeout (and a keyed write is refused).
     WarmUp.run(redis, List.of(SCRIPTS.heartbeat), warmUpBound(config));
     beat();
@@ -93,6 +97,14 @@ public final class RedisState implements AutoCloseable {
   /** Throttle gates shared by the fleet. */
   public ThrottleGateStore throttleGateStore() {
     return gates;
+  }
+
+  /**
+   * Where fleet-aware circuit breakers meet: openings and closings published to every instance, half-open rounds
+   * claimed by one instance.
+   */
+  public BreakerFleetStore breakerFleetStore() {
+    return breakers;
   }
 
   /** Idempotency records in Redis, values encoded by {@code codec}. */

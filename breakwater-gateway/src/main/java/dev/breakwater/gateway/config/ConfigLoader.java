@@ -622,8 +622,22 @@ public final class ConfigLoader {
       Duration open = m.duration("openDuration", d.openDuration());
       int probes = m.integer("halfOpenProbes", d.halfOpenProbes(), Integer.MIN_VALUE, Integer.MAX_VALUE);
       int successes = m.integer("halfOpenSuccesses", d.halfOpenSuccesses(), Integer.MIN_VALUE, Integer.MAX_VALUE);
-      return m.failed() ? null : core(m, Map.of("windowType", "window"), () -> new CircuitBreakerConfig(enabled,
-          window, windowSize, minimumCalls, failureRate, slowRate, slowCall, open, probes, successes));
+      boolean fleet = m.bool("fleet", d.fleet());
+      CircuitBreakerConfig within = m.has("failuresWithin") ? failuresWithin(m.mapping("failuresWithin")) : d;
+      return m.failed() || within == null ? null : core(m, Map.of("windowType", "window"),
+          () -> new CircuitBreakerConfig(enabled, window, windowSize, minimumCalls, failureRate, slowRate, slowCall,
+              open, probes, successes, within.failureCount(), within.failureCountWindow(), fleet));
+    }
+
+    /** The rule {@code failuresWithin: {count, window}}, checked by the core on a default config. */
+    private CircuitBreakerConfig failuresWithin(Mapping m) {
+      if (m == null) {
+        return null;
+      }
+      Long count = m.requiredLong("count", 1, CircuitBreakerConfig.MAX_FAILURE_COUNT);
+      Duration window = m.requiredDuration("window");
+      return m.failed() ? null : core(m, Map.of("failureCount", "count", "failureCountWindow", "window"),
+          () -> CircuitBreakerConfig.defaults().withFailuresWithin((int) (long) count, window));
     }
 
     private static Map<String, WindowType> windows() {

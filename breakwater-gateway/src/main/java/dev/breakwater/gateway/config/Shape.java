@@ -58,8 +58,10 @@ sealed interface Shape {
   Obj RETRY_BUDGET = obj("ratio", "minRetriesPerSecond", "window");
   Obj RETRY = obj("enabled", "maxAttempts", "baseDelay", "maxDelay", "maxRetryAfter", "jitter", "budget",
       RETRY_BUDGET);
+  Obj FAILURES_WITHIN = obj("count", "window");
   Obj CIRCUIT_BREAKER = obj("enabled", "window", "windowSize", "minimumCalls", "failureRateThreshold",
-      "slowCallRateThreshold", "slowCallDuration", "openDuration", "halfOpenProbes", "halfOpenSuccesses");
+      "slowCallRateThreshold", "slowCallDuration", "openDuration", "halfOpenProbes", "halfOpenSuccesses",
+      "failuresWithin", FAILURES_WITHIN, "fleet");
   Obj BULKHEAD = obj("enabled", "maxConcurrent", "interactiveReserve", "maxWait", "maxQueue");
   Obj RATE_LIMIT = obj("enabled", "scope", "permits", "period", "burst");
   Obj IDEMPOTENCY = obj("enabled", "ttl", "lease", "maxKeyLength", "whenStoreUnavailable");

@@ -1,6 +1,7 @@
 package dev.breakwater.gateway.runtime;
 
 import dev.breakwater.cache.CaffeineCacheStore;
+import dev.breakwater.circuit.InMemoryBreakerFleetStore;
 import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.Events;
 import dev.breakwater.gateway.config.GatewayConfig;
@@ -9,6 +10,7 @@ import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.redis.RedisState;
+import dev.breakwater.spi.BreakerFleetStore;
 import dev.breakwater.spi.CacheStore;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.spi.RateLimitStore;
@@ -26,6 +28,7 @@ public final class StateStores implements AutoCloseable {
   private final ThrottleGateStore gates;
   private final IdempotencyStore<UpstreamResponse> idempotency;
   private final CacheStore<UpstreamResponse> cache;
+  private final BreakerFleetStore breakers;
 
   /** Opens the stores {@code config.state} asks for; {@code listeners} hear their signals. */
   public StateStores(GatewayConfig config, List<BreakwaterListener> listeners) {
@@ -38,11 +41,13 @@ public final class StateStores implements AutoCloseable {
       gates = new InMemoryThrottleGateStore(time, 100_000, events);
       idempotency = new InMemoryIdempotencyStore<>(time, 100_000);
       cache = new CaffeineCacheStore<>(time, 10_000);
+      breakers = new InMemoryBreakerFleetStore(time);
     } else {
       rateLimits = redis.rateLimitStore();
       gates = redis.throttleGateStore();
       idempotency = redis.idempotencyStore(StoredResponseCodec.INSTANCE);
       cache = redis.cacheStore("gateway", StoredResponseCodec.INSTANCE, 10_000);
+      breakers = redis.breakerFleetStore();
     }
   }
 
@@ -64,6 +69,11 @@ public final class StateStores implements AutoCloseable {
   /** The response cache. */
   public CacheStore<UpstreamResponse> cache() {
     return cache;
+  }
+
+  /** Where breakers with {@code fleet: true} meet the other replicas (this gateway alone without Redis). */
+  public BreakerFleetStore breakers() {
+    return breakers;
   }
 
   /** Health of the shared state store: empty when it is fine (or in memory), else the reason. */

@@ -85,6 +85,7 @@ class SchemaTest {
             writes: { ttl: 10m }
           caches:
         """).replace("default: { maxAttempts: 3 }", "default: { budget: { ratio: 0.2 } }")
+        .replace("graph: { failureRateThreshold: 50 }", "graph: { failuresWithin: { count: 5, window: 30s } }")
         + "slos:\n  reads: { routes: [GET /v1.0/me/messages], window: 7d, availability: 99,"
         + " latency: { threshold: 1s, percent: 90 } }\n"
         + "tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.5, serviceName: edge }\n";

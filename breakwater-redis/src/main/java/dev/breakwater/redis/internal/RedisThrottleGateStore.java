@@ -4,9 +4,6 @@ import dev.breakwater.spi.StoreKeys;
 import dev.breakwater.spi.ThrottleGateStore;
 import dev.breakwater.throttle.InMemoryThrottleGateStore;
 import dev.breakwater.time.TimeSource;
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.SetArgs;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
@@ -89,32 +86,13 @@ public final class RedisThrottleGateStore implements ThrottleGateStore {
 
   /** Reloads every open gate from Redis (after a reconnect, messages published meanwhile are lost). */
   public CompletableFuture<Integer> resync() {
-    return CompletableFuture.supplyAsync(() -> scan(ScanCursor.INITIAL, 0), redis.worker())
-        .thenCompose(f -> f);
-  }
-
-  private CompletableFuture<Integer> scan(ScanCursor cursor, int loaded) {
-    ScanArgs args = ScanArgs.Builder.matches(Keys.globEscape(keyPrefix) + "*").limit(500);
-    return redis.commands().scan(cursor, args).toCompletableFuture().thenComposeAsync((KeyScanCursor<String> c) -> {
-      CompletableFuture<?>[] reads = c.getKeys().stream().map(k -> redis.commands().pttl(k).toCompletableFuture()
-          .thenAccept(ttl -> {
-            if (ttl != null && ttl > 0) {
-              // The tag escapes braces, so its '}' is the first one after the prefix; the member follows it.
-              String member = k.substring(k.indexOf('}', keyPrefix.length()) + 1);
-              try {
-                local.close(StoreKeys.part(member, 1), StoreKeys.tenantOf(member), time.epochMillis() + ttl);
-              } catch (IllegalArgumentException e) {
-                // A gate written by an older version (another member layout): it expires with its window.
-                LOG.debug("skipped a gate key of another layout: {}", k);
-              }
-            }
-          })).toArray(CompletableFuture[]::new);
-      int n = loaded + reads.length;
-      return CompletableFuture.allOf(reads).thenComposeAsync(x -> c.isFinished()
-          ? CompletableFuture.completedFuture(n) : scan(c, n), redis.worker());
-    }, redis.worker()).exceptionally(e -> {
-      LOG.warn("could not reload throttle gates from redis: {}", e.toString());
-      return loaded;
+    return KeyScan.live(redis, keyPrefix, "throttle gates", (member, ttl) -> {
+      try {
+        local.close(StoreKeys.part(member, 1), StoreKeys.tenantOf(member), time.epochMillis() + ttl);
+      } catch (IllegalArgumentException e) {
+        // A gate written by an older version (another member layout): it expires with its window.
+        LOG.debug("skipped a gate key of another layout: {}", member);
+      }
     });
   }
 }
