@@ -188,8 +188,10 @@ public final class CircuitBreaker {
     boolean slow = judgesSlowCalls && durationNanos >= slowNanos;
     if (p.state == CircuitState.CLOSED) {
       if (p.window.record(failure, slow)) {
-        open(p, config.openDuration().toNanos(), failure ? "failure rate reached " + config.failureRateThreshold()
-            + "%" : "slow-call rate reached " + config.slowCallRateThreshold() + "%");
+        // The call that tipped the window may be a success: the rate that crossed its threshold says why.
+        boolean byFailures = p.window.failureRate() >= config.failureRateThreshold();
+        open(p, config.openDuration().toNanos(), byFailures ? "failure rate reached "
+            + config.failureRateThreshold() + "%" : "slow-call rate reached " + config.slowCallRateThreshold() + "%");
       } else if (failure && p.failureCount != null && p.failureCount.record(time.nanoTime())) {
         open(p, config.openDuration().toNanos(), p.failureCount.describe(config));
       }

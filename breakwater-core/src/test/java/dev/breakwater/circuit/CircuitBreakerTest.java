@@ -50,6 +50,21 @@ class CircuitBreakerTest {
     b.onSuccess(FAST);
   }
 
+  @Test
+  void aWindowTippedOverByASuccessSaysTheFailureRateOpenedIt() {
+    CircuitBreaker b = breaker(config());
+    List<String> reasons = new ArrayList<>();
+    b.addListener((breaker, from, to, reason) -> reasons.add(reason));
+    fail(b);
+    fail(b);
+    fail(b);
+    succeed(b);
+    succeed(b); // the fifth call reaches the minimum with 3 of 5 failed: 60 % >= 50 %
+
+    assertThat(b.state()).isEqualTo(OPEN);
+    assertThat(reasons).containsExactly("failure rate reached 50.0%");
+  }
+
   private CircuitBreaker openBreaker(CircuitBreakerConfig config) {
     CircuitBreaker b = breaker(config);
     b.openFor(config.openDuration(), "test");
