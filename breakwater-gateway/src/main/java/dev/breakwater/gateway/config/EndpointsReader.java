@@ -53,7 +53,8 @@ final class EndpointsReader {
       return List.of();
     }
     if (!flat && !grouped) {
-      m.missing("endpoints", URLS + " in priority order, or endpointGroups: [{ name: primary, endpoints: [...] }]");
+      m.missing("endpoints", "a list of http(s) base URLs in priority order, such as [http://127.0.0.1:9000], or"
+          + " endpointGroups: [{ name: primary, endpoints: [...] }]");
       return List.of();
     }
     List<EndpointGroupConfig> out = flat ? eachItsOwnGroup(m) : named(m);
