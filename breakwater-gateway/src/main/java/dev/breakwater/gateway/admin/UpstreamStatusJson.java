@@ -10,7 +10,7 @@ final class UpstreamStatusJson {
 
   /**
    * {@code {"upstreams":[{"name":…,"group_in_use":…,"failback":{"group":…,"percent":…}|null,"endpoints":[{"url":…,
-   * "group":…,"healthy":…,"ejected_ms":…,"passed_checks":…,"failures_in_a_row":…}]}]}}.
+   * "group":…,"healthy":…,"ejected":…,"ejected_ms":…,"passed_checks":…,"failures_in_a_row":…}]}]}}.
    */
   static String render(Map<String, SelectorStatus> upstreams) {
     StringBuilder sb = new StringBuilder("{\"upstreams\":[");
@@ -30,7 +30,7 @@ final class UpstreamStatusJson {
         SelectorStatus.Endpoint e = s.endpoints().get(i);
         sb.append(i == 0 ? "" : ",").append("{\"url\":").append(JsonText.quote(e.url()))
             .append(",\"group\":").append(JsonText.quote(e.group()))
-            .append(",\"healthy\":").append(e.healthy())
+            .append(",\"healthy\":").append(e.healthy()).append(",\"ejected\":").append(e.ejected())
             .append(",\"ejected_ms\":").append(e.ejectedMillis())
             .append(",\"passed_checks\":").append(e.passedChecks())
             .append(",\"failures_in_a_row\":").append(e.failuresInARow()).append('}');

@@ -92,7 +92,7 @@ public final class EndpointMonitors implements AutoCloseable {
   private static double endpoint(EndpointSelector s, String url) {
     for (SelectorStatus.Endpoint e : s.status().endpoints()) {
       if (e.url().equals(url)) {
-        return e.healthy() && e.ejectedMillis() == 0 ? 1 : 0;
+        return e.available() ? 1 : 0;
       }
     }
     return 0;

@@ -260,9 +260,7 @@ public final class EndpointSelector {
       }
     }
     if (candidate >= 0 && !groupAvailable(candidate)) {
-      int c = candidate;
-      stopFailback();
-      emit(EndpointEvent.Kind.FAILBACK_ROLLED_BACK, c, null, null, 0, null);
+      abandonFailback();
     }
     if (candidate < 0) {
       for (int g = 0; g < active; g++) {
@@ -303,6 +301,22 @@ public final class EndpointSelector {
     emit(EndpointEvent.Kind.FAILBACK_STEP, candidate, null, null, failback.steps().get(s), null);
   }
 
+  /**
+   * Below the first step is no failback at all: the group must earn its checks again (without checks, it sits out an
+   * ejection), so that it does not start over at once.
+   */
+  private void abandonFailback() {
+    int c = candidate;
+    stopFailback();
+    for (int i : members[c]) {
+      endpoints[i].passes = 0;
+      if (checks == null && !endpoints[i].ejected) {
+        eject(endpoints[i]);
+      }
+    }
+    emit(EndpointEvent.Kind.FAILBACK_ROLLED_BACK, c, null, null, 0, null);
+  }
+
   private void stopFailback() {
     candidate = -1;
     step = -1;
@@ -320,16 +334,7 @@ public final class EndpointSelector {
       windowErrors.set(0);
       emit(EndpointEvent.Kind.FAILBACK_ROLLED_BACK, c, null, null, failback.steps().get(step), null);
     } else if (tooMany) {
-      // Below the first step is no failback at all: the group must earn its checks again (without checks, it sits
-      // out an ejection), so that it does not start over at once.
-      stopFailback();
-      for (int i : members[c]) {
-        endpoints[i].passes = 0;
-        if (checks == null && !endpoints[i].ejected) {
-          eject(endpoints[i]);
-        }
-      }
-      emit(EndpointEvent.Kind.FAILBACK_ROLLED_BACK, c, null, null, 0, null);
+      abandonFailback();
     } else if (step + 1 < failback.steps().size()) {
       startStep(step + 1);
     } else {
@@ -351,7 +356,7 @@ public final class EndpointSelector {
     List<SelectorStatus.Endpoint> out = new ArrayList<>();
     for (Endpoint e : endpoints) {
       long left = e.ejected ? Math.max(0, (e.ejectedUntil - now) / 1_000_000) : 0;
-      out.add(new SelectorStatus.Endpoint(e.uri.toString(), groupNames[e.group], e.healthy, left, e.passes,
+      out.add(new SelectorStatus.Endpoint(e.uri.toString(), groupNames[e.group], e.healthy, e.ejected, left, e.passes,
           e.failuresInARow.get()));
     }
     int c = candidate;

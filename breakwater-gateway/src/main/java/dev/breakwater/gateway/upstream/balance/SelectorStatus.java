@@ -24,10 +24,17 @@ public record SelectorStatus(String activeGroup, String failbackGroup, int failb
    * @param url             its base URL
    * @param group           its group
    * @param healthy         whether active checks count it healthy (always, without checks)
-   * @param ejectedMillis   how long its ejection still lasts, 0 when it is not ejected
+   * @param ejected         whether outlier detection holds it out of rotation
+   * @param ejectedMillis   how long its ejection still lasts (0 when it is not ejected, or ends at the next tick)
    * @param passedChecks    consecutive passed health checks
    * @param failuresInARow  consecutive failed calls
    */
-  public record Endpoint(String url, String group, boolean healthy, long ejectedMillis, int passedChecks,
-      int failuresInARow) {}
+  public record Endpoint(String url, String group, boolean healthy, boolean ejected, long ejectedMillis,
+      int passedChecks, int failuresInARow) {
+
+    /** Whether it takes calls: healthy and not ejected. */
+    public boolean available() {
+      return healthy && !ejected;
+    }
+  }
 }
