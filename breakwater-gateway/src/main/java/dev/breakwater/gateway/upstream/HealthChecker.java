@@ -24,6 +24,8 @@ final class HealthChecker implements AutoCloseable {
   private final EndpointSelector selector;
   private final HealthCheckConfig check;
   private final HttpClient client;
+  /** Endpoints whose check is in flight (touched on the timer's loop only): a slow one is not checked twice. */
+  private final boolean[] checking;
   private final long checkTimer;
   private final long tickTimer;
 
@@ -32,8 +34,9 @@ final class HealthChecker implements AutoCloseable {
     this.vertx = vertx;
     this.selector = selector;
     this.check = u.healthCheck();
-    this.client = check == null ? null : vertx.createHttpClient(UpstreamClients.options(u)
-        .setKeepAlive(false)); // a check also proves that a new connection can be made
+    this.checking = new boolean[selector.size()];
+    // Kept alive: a dead endpoint breaks the connection, and the next check has to make a new one.
+    this.client = check == null ? null : vertx.createHttpClient(UpstreamClients.options(u));
     this.checkTimer = check == null ? -1 : vertx.setPeriodic(check.interval().toMillis(), t -> checkAll());
     long tick = Math.min(MAX_TICK_MILLIS, Math.max(10, Math.min(u.outlierDetection().baseEjection().toMillis(),
         u.failback().verifyWindow().toMillis()) / 4));
@@ -50,6 +53,10 @@ final class HealthChecker implements AutoCloseable {
   }
 
   private void checkOne(int i) {
+    if (checking[i]) {
+      return;
+    }
+    checking[i] = true;
     URI e = selector.uri(i);
     String basePath = e.getPath() == null || e.getPath().equals("/") ? "" : e.getPath();
     RequestOptions ro = new RequestOptions().setMethod(HttpMethod.GET).setHost(e.getHost())
@@ -59,9 +66,10 @@ final class HealthChecker implements AutoCloseable {
         .compose(req -> req.send())
         .compose(resp -> resp.body().map(b -> resp.statusCode()))
         .onComplete(r -> {
+          checking[i] = false;
           boolean passed = r.succeeded() && r.result() >= 200 && r.result() < 300;
           if (!passed) {
-            LOG.debug("health check of {} failed: {}", e, r.succeeded() ? "status " + r.result() : r.cause());
+            LOG.debug("health check of {} failed: {}", e, r.succeeded() ? "status " + r.result() : r.cause().toString());
           }
           selector.checked(i, passed);
         });
