@@ -58,18 +58,6 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-wait_http() { # wait_http <name> <url> <log>
-  for _ in $(seq 300); do
-    if [[ "$(curl -s -o /dev/null -w '%{http_code}' "$2" 2>/dev/null)" == "200" ]]; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "$1 did not answer 200 on $2; its log:" >&2
-  cat "$3" >&2 || true
-  exit 1
-}
-
 PRIMARY_PORT=$(free_port)
 SECONDARY_PORT=$(free_port)
 BW_PORT=$(free_port)
@@ -134,7 +122,10 @@ lines += ["",
   "A killed primary resets the calls in flight on it; a read whose connection breaks or is refused is sent to the",
   "secondary within the same attempt, so callers see no failure as long as the secondary answers. The group in use",
   "switches once outlier detection has seen 5 failures in a row or the health check has failed twice (500 ms apart),",
-  "whichever comes first; the failback takes 4 passed checks (2 s) and four 2 s verification windows.",
+  "whichever comes first. The failback needs 4 passed checks (2 s) and four 2 s verification windows, but it starts",
+  "only once the primary's ejection has run out: each kill ejects it again before it has served a whole maxEjection",
+  "(1 min), so the ejection doubles from round to round (5, 10, 20, 40, 60 s) and so does the failback time.",
+  "Calls/s before the kill is the steady load of that round on this (shared) machine, not a throughput figure.",
   "How the gateway chooses endpoints: [gateway.md](../gateway.md#endpoints-failover-and-failback)."]
 open(doc, "w").write("\n".join(lines) + "\n")
 print("wrote", doc)

@@ -762,7 +762,7 @@ public final class ConfigLoader {
       }
       return m.failed() ? null : new UpstreamConfig(name, where.groups(), timeout, retry, breaker, perTenant, gate,
           maxConnections, protocol, caFile, where.connectTimeout(), where.idleTimeout(), where.healthCheck(),
-          where.outlierDetection(), where.failback());
+          where.outlierDetection(), where.failback(), where.sharding());
     }
 
     /** A reference to a named policy of {@code kind}, or null when absent; a wrong name is reported. */

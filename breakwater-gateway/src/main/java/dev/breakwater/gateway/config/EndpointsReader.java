@@ -25,7 +25,8 @@ final class EndpointsReader {
 
   /** What the reader found; null parts only after a problem (reported). */
   record Endpoints(List<EndpointGroupConfig> groups, Duration connectTimeout, Duration idleTimeout,
-      HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection, FailbackConfig failback) {}
+      HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection, FailbackConfig failback,
+      ShardingConfig sharding) {}
 
   private final Function<Value, URI> httpUrl;
 
@@ -42,7 +43,8 @@ final class EndpointsReader {
     HealthCheckConfig check = m.has("healthCheck") ? healthCheck(m) : null;
     OutlierDetectionConfig outliers = outlierDetection(m);
     FailbackConfig failback = failback(m);
-    return new Endpoints(groups, connect, idle, check, outliers, failback);
+    ShardingConfig sharding = m.has("sharding") ? sharding(m, groups) : null;
+    return new Endpoints(groups, connect, idle, check, outliers, failback, sharding);
   }
 
   private List<EndpointGroupConfig> groups(Mapping m) {
@@ -233,6 +235,35 @@ final class EndpointsReader {
       return null;
     }
     return out;
+  }
+
+  /** The tenant map of {@code sharding}: each tenant to the name of one of {@code groups}. */
+  private ShardingConfig sharding(Mapping upstream, List<EndpointGroupConfig> groups) {
+    Mapping m = upstream.mapping("sharding");
+    if (m == null) {
+      return null;
+    }
+    List<String> names = groups.stream().map(EndpointGroupConfig::name).toList();
+    java.util.Map<String, String> tenants = new java.util.LinkedHashMap<>();
+    Value v = m.value("tenants");
+    List<YamlReader.Named> entries = v == null ? List.of() : v.named("a mapping of tenant ids to group names, such as"
+        + " { contoso: west }");
+    if (entries == null) {
+      upstream.fail();
+      return null;
+    }
+    for (YamlReader.Named e : entries) {
+      String group = e.value().string();
+      if (group == null) {
+        upstream.fail();
+      } else if (!names.isEmpty() && !names.contains(group)) {
+        e.value().problem("the name of one of this upstream's groups: " + YamlReader.oneOf(group, names));
+        upstream.fail();
+      } else {
+        tenants.put(e.name(), group);
+      }
+    }
+    return upstream.failed() ? null : new ShardingConfig(tenants);
   }
 
   /** A positive duration, or the default; a zero or negative one is reported. */

@@ -26,11 +26,12 @@ import java.util.Objects;
  * @param healthCheck      active health checks, or null for none
  * @param outlierDetection passive outlier detection (on by default)
  * @param failback         how traffic returns to a recovered higher-priority group
+ * @param sharding         tenant-to-shard routing over the groups, or null when the groups are failover regions
  */
 public record UpstreamConfig(String name, List<EndpointGroupConfig> groups, String timeout, String retry,
     String circuitBreaker, boolean breakerPerTenant, boolean throttleGate, int maxConnections, Protocol protocol,
     String caFile, Duration connectTimeout, Duration idleTimeout, HealthCheckConfig healthCheck,
-    OutlierDetectionConfig outlierDetection, FailbackConfig failback) {
+    OutlierDetectionConfig outlierDetection, FailbackConfig failback, ShardingConfig sharding) {
 
   /** The default connect timeout. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -69,6 +70,7 @@ public record UpstreamConfig(String name, List<EndpointGroupConfig> groups, Stri
   /** Whether {@code other} sends to the same endpoints in the same way: the endpoints' state may carry over. */
   public boolean sameEndpoints(UpstreamConfig other) {
     return other != null && groups.equals(other.groups) && Objects.equals(healthCheck, other.healthCheck)
-        && outlierDetection.equals(other.outlierDetection) && failback.equals(other.failback);
+        && outlierDetection.equals(other.outlierDetection) && failback.equals(other.failback)
+        && Objects.equals(sharding, other.sharding);
   }
 }

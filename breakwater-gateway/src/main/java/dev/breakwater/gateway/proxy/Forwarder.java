@@ -53,7 +53,7 @@ final class Forwarder {
     UpstreamClients upstream = rt.upstream(r.upstream());
     // Another endpoint may take the call after a 5xx or a broken connection only where a retry could have.
     UpstreamCall call = new UpstreamCall(body.stream() == null
-        && ctx.kind().retryable(IdempotencyHeader.deduplicates(rt.idempotencyOf(r), idemKey)));
+        && ctx.kind().retryable(IdempotencyHeader.deduplicates(rt.idempotencyOf(r), idemKey)), ctx.tenant());
     // The body is kept whole only where a store needs it: an idempotent replay, or a cache entry.
     boolean buffer = idemKey != null || (r.cache() != null && pipeline == rt.pipeline(r.name()));
     long maxBody = rt.config().server().maxBodyBytes();

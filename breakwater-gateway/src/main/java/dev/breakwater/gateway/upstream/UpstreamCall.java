@@ -6,14 +6,22 @@ package dev.breakwater.gateway.upstream;
  */
 public final class UpstreamCall {
   private final boolean mayRepeat;
+  private final String tenant;
   private volatile long tried;
 
   /**
-   * A call; {@code mayRepeat} when sending it twice is safe (a read, an idempotent write, a deduplicated write with
-   * its body in hand), which lets a 5xx answer or a broken connection move it to another endpoint.
+   * A call of {@code tenant} (null for none; it picks the shard of a sharded upstream); {@code mayRepeat} when sending
+   * it twice is safe (a read, an idempotent write, a deduplicated write with its body in hand), which lets a 5xx
+   * answer or a broken connection move it to another endpoint.
    */
-  public UpstreamCall(boolean mayRepeat) {
+  public UpstreamCall(boolean mayRepeat, String tenant) {
     this.mayRepeat = mayRepeat;
+    this.tenant = tenant;
+  }
+
+  /** The calling tenant, or null. */
+  String tenant() {
+    return tenant;
   }
 
   /** Whether the call may be sent again after it may have reached an endpoint. */

@@ -102,13 +102,14 @@ public final class UpstreamClients {
   public CompletableFuture<UpstreamResponse> send(io.vertx.core.Context loop, UpstreamCall call, HttpMethod method,
       String resource, MultiMap headers, RequestBody body, boolean buffer, long maxBody) {
     CompletableFuture<UpstreamResponse> out = new CompletableFuture<>();
-    attempt(loop, call, new Outgoing(method, resource, headers, body, buffer, maxBody), out);
+    attempt(loop, call, new Outgoing(method, resource, headers, body, buffer, maxBody,
+        selector.shardOf(call.tenant())), out);
     return out;
   }
 
-  /** What one attempt sends, the same to whichever endpoint takes it. */
+  /** What one attempt sends, the same to whichever endpoint takes it, and its shard (-1: not sharded). */
   private record Outgoing(HttpMethod method, String resource, MultiMap headers, RequestBody body, boolean buffer,
-      long maxBody) {}
+      long maxBody, int shard) {}
 
   /**
    * One attempt, always on the request's loop: the engine may start it from a Redis client's thread or a timer's,
@@ -123,9 +124,9 @@ public final class UpstreamClients {
     if (out.isDone()) {
       return; // timed out (cancelled) before the hop ran: nothing to send
     }
-    int i = selector.pick(call.tried());
+    int i = selector.pick(call.tried(), o.shard());
     if (i < 0) {
-      i = selector.pick(0); // earlier attempts tried every endpoint: this one starts over
+      i = selector.pick(0, o.shard()); // earlier attempts tried every endpoint: this one starts over
     }
     tryEndpoint(loop, call, o, i, out);
   }
@@ -188,7 +189,7 @@ public final class UpstreamClients {
           }
           boolean serverError = serverError(r.status());
           selector.record(i, serverError ? Outcome.FAILURE : Outcome.SUCCESS);
-          int next = serverError && call.mayRepeat() ? selector.pick(call.tried()) : -1;
+          int next = serverError && call.mayRepeat() ? selector.pick(call.tried(), o.shard()) : -1;
           if (next >= 0) {
             ResponseRelay.discard(r);
             tryEndpoint(loop, call, o, next, out);
@@ -203,7 +204,7 @@ public final class UpstreamClients {
           selector.record(i, Outcome.FAILURE);
           boolean connect = e instanceof java.net.ConnectException
               || e instanceof io.netty.channel.ConnectTimeoutException;
-          int next = connect || call.mayRepeat() ? selector.pick(call.tried()) : -1;
+          int next = connect || call.mayRepeat() ? selector.pick(call.tried(), o.shard()) : -1;
           if (next >= 0) {
             tryEndpoint(loop, call, o, next, out);
           } else {

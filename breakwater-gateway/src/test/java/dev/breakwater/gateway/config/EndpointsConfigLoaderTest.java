@@ -134,4 +134,21 @@ class EndpointsConfigLoaderTest {
         "gateway.yaml:25: upstreams.graph.endpointGroups[2].name: missing (expected: a name of letters, digits,"
             + " '.', '_' and '-', such as primary)");
   }
+
+  @Test
+  void shardingPinsTenantsToGroupsThatExist() {
+    UpstreamConfig u = graph("""
+        endpointGroups:
+          - { name: west, endpoints: [http://10.0.0.1:9000] }
+          - { name: east, endpoints: [http://10.1.0.1:9000] }
+        sharding: { tenants: { contoso: east } }
+        """);
+    assertThat(u.sharding()).isEqualTo(new ShardingConfig(java.util.Map.of("contoso", "east")));
+    assertThat(problems(upstream("""
+        endpointGroups:
+          - { name: west, endpoints: [http://10.0.0.1:9000] }
+        sharding: { tenants: { contoso: wset } }
+        """))).containsExactly("gateway.yaml:23: upstreams.graph.sharding.tenants.contoso: \"wset\" (expected: the"
+            + " name of one of this upstream's groups: one of [west]; did you mean \"west\"?)");
+  }
 }

@@ -92,6 +92,7 @@ class SchemaTest {
                 healthCheck: { path: /health, interval: 2s, timeout: 1s, healthyThreshold: 2, unhealthyThreshold: 3 }
                 outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjection: 30s, maxEjection: 5m }
                 failback: { healthyChecks: 10, steps: [5, 25, 50, 100], verifyWindow: 30s, maxErrorRate: 5 }
+                sharding: { tenants: { contoso: west } }
             """)
         + "slos:\n  reads: { routes: [GET /v1.0/me/messages], window: 7d, availability: 99,"
         + " latency: { threshold: 1s, percent: 90 } }\n"

@@ -34,6 +34,8 @@ public final class EndpointSelector {
   private final OutlierDetectionConfig outliers;
   private final FailbackConfig failback;
   private final Endpoint[] endpoints;
+  /** With sharding, each tenant's group; null when the groups are failover regions. */
+  private final TenantShards shards;
   private final String[] groupNames;
   private final int[][] members;
   private final AtomicInteger[] rotation;
@@ -88,6 +90,13 @@ public final class EndpointSelector {
       }
     }
     endpoints = all.toArray(Endpoint[]::new);
+    shards = u.sharding() == null ? null
+        : new TenantShards(List.of(groupNames), u.sharding().tenants());
+  }
+
+  /** The shard (group index) of {@code tenant}, or -1 when the upstream is not sharded. */
+  public int shardOf(String tenant) {
+    return shards == null ? -1 : shards.shardOf(tenant);
   }
 
   /** How many endpoints there are (numbered 0..n-1 for {@link #pick}, {@link #record} and {@link #uri}). */
@@ -107,6 +116,18 @@ public final class EndpointSelector {
    * in priority order: a guess beats certain failure.
    */
   public int pick(long tried) {
+    return pick(tried, -1);
+  }
+
+  /**
+   * As {@link #pick(long)}, but for a sharded upstream's call to {@code shard} (-1: not sharded): only that group's
+   * endpoints hold the tenant's data, so the call never leaves it — available endpoints first, then the others.
+   */
+  public int pick(long tried, int shard) {
+    if (shard >= 0) {
+      int i = pickIn(shard, tried, true);
+      return i >= 0 || groupAvailable(shard) ? i : pickIn(shard, tried, false);
+    }
     int first = routedGroup();
     int i = pickIn(first, tried, true);
     for (int g = 0; i < 0 && g < members.length; g++) {
@@ -250,6 +271,9 @@ public final class EndpointSelector {
 
   /** After any change of availability: fail over, stop a failback whose group went down, or start one. */
   private void reevaluate() {
+    if (shards != null) {
+      return; // shards hold different tenants: none takes over another's calls
+    }
     if (!groupAvailable(active)) {
       int next = firstAvailableGroup(0);
       if (next >= 0) {

@@ -207,4 +207,19 @@ class EndpointSelectorTest {
     assertThat(s.selector.status().failbackGroup()).isNull();
     assertThat(s.callsTo("g0", 100, Outcome.SUCCESS)).isEqualTo(100);
   }
+
+  @Test
+  void aShardedUpstreamKeepsEachTenantsCallsOnItsShardEvenWhenItIsDown() {
+    Selectors s = new Selectors(Selectors.CHECKS, Selectors.FAILBACK,
+        new dev.breakwater.gateway.config.ShardingConfig(java.util.Map.of("contoso", "g1")), 2, 1);
+    int shard = s.selector.shardOf("contoso");
+    assertThat(shard).isEqualTo(1);
+    assertThat(s.selector.pick(0, shard)).isEqualTo(2);
+    s.check(2, false, 3);
+    assertThat(s.selector.pick(0, shard)).as("no other shard holds the tenant's data").isEqualTo(2);
+    assertThat(s.selector.pick(1L << 2, shard)).isEqualTo(-1);
+    assertThat(s.events).extracting(EndpointEvent::kind).containsExactly(Kind.UNHEALTHY);
+    s.fail(0, 3);
+    assertThat(s.selector.pick(0, 0)).as("the other endpoint of shard g0").isEqualTo(1);
+  }
 }

@@ -4,6 +4,7 @@ import dev.breakwater.gateway.config.EndpointGroupConfig;
 import dev.breakwater.gateway.config.FailbackConfig;
 import dev.breakwater.gateway.config.HealthCheckConfig;
 import dev.breakwater.gateway.config.OutlierDetectionConfig;
+import dev.breakwater.gateway.config.ShardingConfig;
 import dev.breakwater.gateway.config.UpstreamConfig;
 import dev.breakwater.time.VirtualTimeSource;
 import java.net.URI;
@@ -26,6 +27,11 @@ final class Selectors {
 
   /** {@code sizes[g]} endpoints in group g (named g0, g1, …), with the given checks (or null) and failback. */
   Selectors(HealthCheckConfig checks, FailbackConfig failback, int... sizes) {
+    this(checks, failback, null, sizes);
+  }
+
+  /** As above, the groups being shards when {@code sharding} is not null. */
+  Selectors(HealthCheckConfig checks, FailbackConfig failback, ShardingConfig sharding, int... sizes) {
     List<EndpointGroupConfig> groups = new ArrayList<>();
     int port = 9000;
     for (int g = 0; g < sizes.length; g++) {
@@ -37,7 +43,7 @@ final class Selectors {
     }
     UpstreamConfig u = new UpstreamConfig("graph", groups, null, null, null, false, true, 8,
         UpstreamConfig.Protocol.HTTP1, null, Duration.ofSeconds(2), Duration.ofSeconds(60), checks, OUTLIERS,
-        failback);
+        failback, sharding);
     selector = new EndpointSelector(u, time, events::add);
   }
 
