@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.simulator.Simulator;
-import dev.breakwater.simulator.SimulatorConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,36 +25,25 @@ import org.junit.jupiter.api.Test;
 class FailoverEndToEndTest {
   private static final String TENANT = "contoso";
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private TwoGroups groups;
   private Simulator primary;
   private Simulator secondary;
   private Gateway gateway;
 
   private void start(String failback) {
-    primary = Simulator.start(SimulatorConfig.defaults().withThrottlingEnabled(false).withPort(0));
-    secondary = Simulator.start(SimulatorConfig.defaults().withThrottlingEnabled(false).withPort(0));
-    String yaml = String.join("\n",
-        "server: { port: 0, drainTimeout: 1s }",
-        "admin: { port: 0, token: " + GatewayTestSupport.TOKEN + " }",
-        "policies:",
-        "  timeouts: { t: { attempt: 2s, deadline: 5s } }",
-        "  retries: { r: { maxAttempts: 2, baseDelay: 10ms, maxDelay: 20ms } }",
-        "upstreams:",
-        "  graph:",
-        "    endpointGroups:",
-        "      - { name: primary, endpoints: [ 'http://127.0.0.1:" + primary.port() + "' ] }",
-        "      - { name: secondary, endpoints: [ 'http://127.0.0.1:" + secondary.port() + "' ] }",
-        "    timeout: t",
-        "    retry: r",
-        "    connectTimeout: 500ms",
-        "    healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 1,"
-            + " unhealthyThreshold: 3 }",
-        "    outlierDetection: { consecutiveFailures: 2, baseEjection: 200ms, maxEjection: 1s }",
-        "    failback: " + failback,
-        "routes:",
-        "  - { name: messages, path: /v1.0/me/messages, methods: [GET], upstream: graph }",
-        "  - { name: send, path: /v1.0/me/sendMail, methods: [POST], upstream: graph, kind: write }",
-        "");
-    gateway = Gateway.start(ConfigLoader.parse(yaml, "failover.yaml"));
+    groups = new TwoGroups("primary", "secondary");
+    primary = groups.first;
+    secondary = groups.second;
+    gateway = Gateway.start(ConfigLoader.parse(groups.yaml(
+        List.of("timeouts: { t: { attempt: 2s, deadline: 5s } }",
+            "retries: { r: { maxAttempts: 2, baseDelay: 10ms, maxDelay: 20ms } }"),
+        List.of("timeout: t", "retry: r", "connectTimeout: 500ms",
+            "healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 1, unhealthyThreshold: 3 }",
+            "outlierDetection: { consecutiveFailures: 2, baseEjection: 200ms, maxEjection: 1s }",
+            "failback: " + failback),
+        List.of("{ name: messages, path: /v1.0/me/messages, methods: [GET], upstream: graph }",
+            "{ name: send, path: /v1.0/me/sendMail, methods: [POST], upstream: graph, kind: write }")),
+        "failover.yaml"));
   }
 
   @AfterEach
@@ -63,11 +51,8 @@ class FailoverEndToEndTest {
     if (gateway != null) {
       gateway.close();
     }
-    if (primary != null) {
-      primary.close();
-    }
-    if (secondary != null) {
-      secondary.close();
+    if (groups != null) {
+      groups.close();
     }
   }
 
@@ -78,7 +63,6 @@ class FailoverEndToEndTest {
     assertThat(received(primary)).isEqualTo(20);
     assertThat(received(secondary)).isZero();
 
-    int port = primary.port();
     primary.close();
     int failed = reads(200);
     System.out.println("failover: " + failed + " of 200 reads failed while the primary died");
@@ -86,7 +70,8 @@ class FailoverEndToEndTest {
     assertThat(received(secondary)).isEqualTo(200);
     assertThat(upstream().path("group_in_use").asText()).isEqualTo("secondary");
 
-    primary = Simulator.start(SimulatorConfig.defaults().withThrottlingEnabled(false).withPort(port));
+    groups.restartFirst();
+    primary = groups.first;
     // Batches of 20 reads: while a step holds, the primary takes exactly its share of each batch.
     List<Integer> shares = new ArrayList<>();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

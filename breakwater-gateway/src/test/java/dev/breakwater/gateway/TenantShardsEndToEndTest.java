@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.simulator.Simulator;
-import dev.breakwater.simulator.SimulatorConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,20 +17,11 @@ class TenantShardsEndToEndTest {
 
   @Test
   void eachTenantsCallsReachOneShardAndAPinnedTenantTheShardItIsPinnedTo() throws Exception {
-    try (Simulator west = Simulator.start(SimulatorConfig.defaults().withThrottlingEnabled(false).withPort(0));
-        Simulator east = Simulator.start(SimulatorConfig.defaults().withThrottlingEnabled(false).withPort(0))) {
-      String yaml = String.join("\n",
-          "server: { port: 0 }",
-          "admin: { port: 0, token: " + GatewayTestSupport.TOKEN + " }",
-          "upstreams:",
-          "  graph:",
-          "    endpointGroups:",
-          "      - { name: west, endpoints: [ 'http://127.0.0.1:" + west.port() + "' ] }",
-          "      - { name: east, endpoints: [ 'http://127.0.0.1:" + east.port() + "' ] }",
-          "    sharding: { tenants: { contoso: east } }",
-          "routes:",
-          "  - { name: messages, path: /v1.0/me/messages, methods: [GET], upstream: graph }",
-          "");
+    try (TwoGroups shards = new TwoGroups("west", "east")) {
+      Simulator west = shards.first;
+      Simulator east = shards.second;
+      String yaml = shards.yaml(List.of(), List.of("sharding: { tenants: { contoso: east } }"),
+          List.of("{ name: messages, path: /v1.0/me/messages, methods: [GET], upstream: graph }"));
       HttpClient http = HttpClient.newHttpClient();
       try (Gateway g = Gateway.start(ConfigLoader.parse(yaml, "shards.yaml"))) {
         List<String> tenants = List.of("contoso", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9");
