@@ -111,6 +111,7 @@ lines = ["# Failover benchmark", "",
   "## Results", "",
   "| | p50 | each round |", "|---|---|---|"]
 for key, what in [("steady_rate", "calls/s before the kill (steady load, the baseline)"),
+                  ("failed_before_kill", "calls that failed in the 3 s before the kill (the baseline)"),
                   ("failed", "calls that failed in the 4 s after the kill"),
                   ("calls_after_kill", "calls answered in those 4 s"),
                   ("first_ok_ms", "ms from the kill to the first 200 of a call started after it (the secondary)"),

@@ -82,6 +82,7 @@ for n in range(runs):
         "first_ok_ms": None if first_ok is None else round((first_ok - kill_at) * 1000, 1),
         "group_switch_ms": None if switched is None else round((switched - kill_at) * 1000, 1),
         "steady_rate": round(len(steady) / WARM),
+        "failed_before_kill": sum(1 for e in steady if not e[2]),
     })
     restart_at = time.monotonic()
     subprocess.run(["bash", restart_cmd], check=True)

@@ -46,8 +46,11 @@ public record EndpointEvent(Kind kind, String upstream, String group, String end
       case HEALTHY -> where + " passed its health checks: healthy";
       case FAILOVER -> "upstream " + upstream + " failed over from group " + fromGroup + " to group " + group;
       case FAILBACK_STEP -> "upstream " + upstream + " fails back to group " + group + ": " + percent + " % of calls";
-      case FAILBACK_ROLLED_BACK -> "upstream " + upstream + " failback to group " + group
-          + " rolled back to " + percent + " % (too many errors in the verification window)";
+      case FAILBACK_ROLLED_BACK -> percent == 0
+          ? "upstream " + upstream + " failback to group " + group + " stopped (errors, failed checks or an"
+              + " ejection); it starts again once the group is ready"
+          : "upstream " + upstream + " failback to group " + group + " rolled back to " + percent
+              + " % (too many errors in the verification window)";
       case FAILBACK_DONE -> "upstream " + upstream + " failed back to group " + group + ": all calls";
     };
   }
