@@ -3,7 +3,6 @@ package dev.breakwater.gateway.upstream.balance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.gateway.upstream.balance.EndpointEvent.Kind;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -51,11 +50,7 @@ class EndpointSelectorConcurrencyTest {
 
   @Test
   void theFailbackShareStaysExactUnderConcurrentCallsAndChecks() throws Exception {
-    Selectors s = new Selectors(1, 1);
-    s.check(0, false, 3);
-    s.check(0, true, 10);
-    s.callsTo("g0", 100, Outcome.SUCCESS);
-    s.advance(Duration.ofSeconds(30));
+    Selectors s = Selectors.failingBackAtTheSecondStep();
     assertThat(s.selector.status().failbackPercent()).isEqualTo(25);
     int toPrimary = run(THREADS + 1, new Callable<>() {
       private final java.util.concurrent.atomic.AtomicBoolean checker = new java.util.concurrent.atomic.AtomicBoolean();

@@ -142,11 +142,7 @@ class EndpointSelectorTest {
 
   @Test
   void aStepWithTooManyErrorsGoesBackToThePreviousStep() {
-    Selectors s = new Selectors(1, 1);
-    s.check(0, false, 3);
-    s.check(0, true, 10);
-    s.callsTo("g0", 100, Outcome.SUCCESS);
-    s.advance(Duration.ofSeconds(30));
+    Selectors s = Selectors.failingBackAtTheSecondStep();
     assertThat(s.selector.status().failbackPercent()).isEqualTo(25);
     // 25 calls to the primary, 2 failing: 8 % > 5 %. Two failures in a row do not reach the ejection threshold.
     for (int k = 0; k < 100; k++) {

@@ -51,6 +51,19 @@ final class Selectors {
     this(CHECKS, FAILBACK, sizes);
   }
 
+  /**
+   * A primary and a secondary of one endpoint each, the primary failed over and recovered, its failback past the 5 %
+   * step (which saw only successes) and now at 25 %.
+   */
+  static Selectors failingBackAtTheSecondStep() {
+    Selectors s = new Selectors(1, 1);
+    s.check(0, false, 3);
+    s.check(0, true, 10);
+    s.callsTo("g0", 100, Outcome.SUCCESS);
+    s.advance(Duration.ofSeconds(30));
+    return s;
+  }
+
   /** The group of endpoint {@code i}. */
   String group(int i) {
     return selector.status().endpoints().get(i).group();
