@@ -119,18 +119,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 
-wait_http() { # wait_http <name> <url> <log>
-  for _ in $(seq 300); do
-    if [[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$TENANT_HEADER" "$2" 2>/dev/null)" == "200" ]]; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "$1 did not answer 200 on $2; its log:" >&2
-  cat "$3" >&2 || true
-  exit 1
-}
-
 # The pid and its children (nginx's workers), one per line.
 pid_tree() {
   echo "$1"

@@ -6,6 +6,8 @@
 #                          Modules are always built from this checkout's reactor (-pl X -am), never from ~/.m2,
 #                          so every script runs on a fresh clone.
 #   free_port [bus]        a free loopback port (never 6379); with "bus", one whose Cluster bus port +10000 is free too.
+#   wait_http NAME URL LOG  waits up to 30 s for URL to answer 200 (sent with $TENANT_HEADER when it is set); else
+#                          prints LOG and exits.
 
 mvn_try() {
   "${MVN:-./mvnw}" -q -o "$@" || { echo "offline build failed; retrying online" >&2; "${MVN:-./mvnw}" -q "$@"; }
@@ -45,4 +47,16 @@ for _ in range(1000):
         sys.exit(0)
 sys.exit("no free port")
 PY
+}
+
+wait_http() {
+  for _ in $(seq 300); do
+    if [[ "$(curl -s -o /dev/null -w '%{http_code}' ${TENANT_HEADER:+-H "$TENANT_HEADER"} "$2" 2>/dev/null)" == "200" ]]; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "$1 did not answer 200 on $2; its log:" >&2
+  cat "$3" >&2 || true
+  exit 1
 }

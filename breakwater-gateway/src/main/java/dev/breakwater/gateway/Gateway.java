@@ -58,6 +58,8 @@ public final class Gateway implements AutoCloseable, AdminOps {
   // Callers that left before their answer was written: counted, not logged as errors.
   private final io.micrometer.core.instrument.Counter clientsGone = registry.counter("breakwater.gateway.clients.gone");
   private final ProxyHandler proxy;
+  // Endpoint health, ejections and failback state: like the stores, one for the gateway's life, kept by reloads.
+  private final dev.breakwater.gateway.upstream.EndpointMonitors monitors;
   // Read at start: a reload keeps the exporter, its endpoint and its sampler (docs/configuration.md, tracing).
   private final GatewayTracing tracing;
   private final List<HttpServer> servers = new java.util.ArrayList<>();
@@ -71,10 +73,13 @@ public final class Gateway implements AutoCloseable, AdminOps {
     this.metrics = new BreakwaterMetrics(registry, config.latencyThresholds());
     this.stores = new StateStores(config, List.of(metrics));
     dev.breakwater.gateway.internal.BudgetGauges.publish(registry, budgets);
+    this.monitors = new dev.breakwater.gateway.upstream.EndpointMonitors(vertx, registry);
     this.proxy = new ProxyHandler(runtime, vertx, clientsGone::increment, tracing.openTelemetry());
     try {
-      this.runtime.set(new RouteRuntime(config, vertx, stores, metrics, budgets, null, tracing.listener()));
+      this.runtime.set(new RouteRuntime(config, vertx, stores, metrics, budgets, null, tracing.listener(),
+          monitors));
     } catch (RuntimeException e) {
+      monitors.close();
       stores.close();
       tracing.close();
       throw e;
@@ -186,6 +191,11 @@ public final class Gateway implements AutoCloseable, AdminOps {
   }
 
   @Override
+  public Map<String, dev.breakwater.gateway.upstream.balance.SelectorStatus> upstreamStatus() {
+    return monitors.status();
+  }
+
+  @Override
   public String scrapeMetrics() {
     return registry.scrape();
   }
@@ -239,7 +249,7 @@ public final class Gateway implements AutoCloseable, AdminOps {
     // The new engine takes over the old one's state (breakers, budgets, bulkhead permits in flight, operator
     // settings) wherever the config did not change: saving the file must not reset what the fleet has learnt.
     RouteRuntime old = runtime.getAndSet(new RouteRuntime(next, vertx, stores, metrics, budgets,
-        runtime.get().engine(), tracing.listener()));
+        runtime.get().engine(), tracing.listener(), monitors));
     // Calls in flight finish on the clients they started with; close those once they can have drained.
     vertx.setTimer(Math.max(1000, next.server().drainTimeout().toMillis()), t -> old.close());
     LOG.info("reloaded {}: {} routes", next.source(), next.routes().size());
@@ -284,6 +294,7 @@ public final class Gateway implements AutoCloseable, AdminOps {
       adminServer.close();
     }
     runtime.get().close();
+    monitors.close();
     stores.close();
     tracing.close();
   }
@@ -319,6 +330,7 @@ public final class Gateway implements AutoCloseable, AdminOps {
       Thread.currentThread().interrupt();
     } finally {
       runtime.get().close();
+      monitors.close();
       stores.close();
       tracing.close(); // after the drain: the last answers' spans are exported too
       if (ownsVertx) {

@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
  * GET  /admin/gates                            closed throttle gates per upstream (tenant, seconds left)
  * GET  /admin/limits[?tenant=T[&amp;user=U]]       rate limits in force, their routes, and T's buckets' state
  * GET  /admin/slos                             this replica's error budgets: per SLO and SLI, burn rate per window
+ * GET  /admin/upstreams                       endpoints, their health, the group in use, the failback step
  * POST /admin/breakers/{upstream}/{open|close|reset}?config=NAME
  * POST /admin/degradation?level=normal|degraded|read_only|maintenance[&amp;upstream=U]
  * POST /admin/reload                           reload the config file; 422 with the problems if it is invalid
@@ -82,6 +83,8 @@ public final class Admin {
         gates(res);
       } else if (path.equals("/admin/slos") && req.method() == HttpMethod.GET) {
         json(res, 200, SloStatusJson.render(gateway.budgets().status()));
+      } else if (path.equals("/admin/upstreams") && req.method() == HttpMethod.GET) {
+        json(res, 200, UpstreamStatusJson.render(gateway.upstreamStatus()));
       } else if (path.equals("/admin/limits") && req.method() == HttpMethod.GET) {
         limits(res, req.getParam("tenant"), req.getParam("user"));
       } else if (path.startsWith("/admin/breakers/") && req.method() == HttpMethod.POST) {

@@ -40,6 +40,9 @@ public interface AdminOps {
   /** This replica's run-time error budgets, for {@code /admin/slos}. */
   BudgetTracker budgets();
 
+  /** Every upstream's endpoints, their health and the group in use, for {@code /admin/upstreams}. */
+  Map<String, dev.breakwater.gateway.upstream.balance.SelectorStatus> upstreamStatus();
+
   /** The metrics in the Prometheus text format, for {@code /metrics}. */
   String scrapeMetrics();
 }

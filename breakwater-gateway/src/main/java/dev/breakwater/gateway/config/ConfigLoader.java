@@ -750,29 +750,8 @@ public final class ConfigLoader {
     }
 
     UpstreamConfig upstream(String name, Mapping m) {
-      List<URI> endpoints = new ArrayList<>();
-      Value ev = m.value("endpoints");
-      if (ev == null || ev.isNull()) {
-        m.missing("endpoints", "a list of http(s) base URLs in priority order, such as [http://127.0.0.1:9000]");
-      } else {
-        List<Value> items = ev.items("a list of http(s) base URLs in priority order, such as"
-            + " [http://127.0.0.1:9000]");
-        if (items == null) {
-          m.fail();
-        } else if (items.isEmpty()) {
-          ev.problem("at least one http(s) base URL");
-          m.fail();
-        } else {
-          for (Value item : items) {
-            URI u = httpUrl(item);
-            if (u == null) {
-              m.fail();
-            } else {
-              endpoints.add(u);
-            }
-          }
-        }
-      }
+      EndpointsReader.Endpoints where = new EndpointsReader(this::httpUrl).read(m);
+      List<URI> endpoints = where.groups().stream().flatMap(g -> g.endpoints().stream()).toList();
       String timeout = ref(m, "timeout", "timeouts");
       String retry = ref(m, "retry", "retries");
       String breaker = ref(m, "circuitBreaker", "circuitBreakers");
@@ -795,8 +774,9 @@ public final class ConfigLoader {
       if (caFile != null && !java.nio.file.Files.isReadable(Path.of(caFile))) {
         m.problem("caFile", "a readable PEM file of CA certificates; no such file from " + Path.of("").toAbsolutePath());
       }
-      return m.failed() ? null : new UpstreamConfig(name, endpoints, timeout, retry, breaker, perTenant, gate,
-          maxConnections, protocol, caFile);
+      return m.failed() ? null : new UpstreamConfig(name, where.groups(), timeout, retry, breaker, perTenant, gate,
+          maxConnections, protocol, caFile, where.connectTimeout(), where.idleTimeout(), where.healthCheck(),
+          where.outlierDetection(), where.failback(), where.sharding());
     }
 
     /** A reference to a named policy of {@code kind}, or null when absent; a wrong name is reported. */

@@ -75,8 +75,15 @@ sealed interface Shape {
       "idempotency", new MapOf(IDEMPOTENCY),
       "caches", new MapOf(CACHE));
 
-  Obj UPSTREAM = obj("endpoints", "timeout", "retry", "circuitBreaker", "breakerPerTenant", "throttleGate",
-      "maxConnections", "protocol", "caFile");
+  Obj ENDPOINT_GROUP = obj("name", "endpoints");
+  Obj HEALTH_CHECK = obj("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
+  Obj OUTLIER_DETECTION = obj("enabled", "consecutiveFailures", "baseEjection", "maxEjection");
+  Obj FAILBACK = obj("healthyChecks", "steps", "verifyWindow", "maxErrorRate");
+  Obj SHARDING = obj("tenants", new MapOf(LEAF));
+  Obj UPSTREAM = obj("endpoints", "endpointGroups", new ListOf(ENDPOINT_GROUP), "timeout", "retry",
+      "circuitBreaker", "breakerPerTenant", "throttleGate", "maxConnections", "connectTimeout", "idleTimeout",
+      "protocol", "caFile", "healthCheck", HEALTH_CHECK, "outlierDetection", OUTLIER_DETECTION, "failback",
+      FAILBACK, "sharding", SHARDING);
   Obj ROUTE = obj("name", "path", "pattern", "methods", "upstream", "operation", "domain", "kind", "lane", "cost",
       "bulkhead", "writeBulkhead", "rateLimits", "idempotency", "cache", "cacheShared", "cacheCredentialed",
       "invalidates", "tenantRequired", "defaultTenant", "timeout", "retry");

@@ -1,6 +1,7 @@
 package dev.breakwater.gateway.config;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -8,7 +9,8 @@ import java.util.Objects;
  * An upstream service: its endpoints and the upstream-wide policies (by name; null switches one off).
  *
  * @param name             the upstream's name (its key under {@code upstreams})
- * @param endpoints        http(s) base URLs in priority order, at least one
+ * @param groups           the endpoint groups in priority order, at least one: calls go to the healthy endpoints of
+ *                         the first group that has any
  * @param timeout          the name of a timeout policy, or null
  * @param retry            the name of a retry policy, or null
  * @param circuitBreaker   the name of a circuit breaker policy, or null
@@ -19,9 +21,22 @@ import java.util.Objects;
  * @param protocol         how the gateway talks to the endpoints (default HTTP/1.1)
  * @param caFile           a PEM file of the certificate authorities https endpoints are trusted by, or null for the
  *                         JDK's default trust store
+ * @param connectTimeout   how long a connection to an endpoint may take to establish (default 2 s)
+ * @param idleTimeout      how long a pooled connection may sit unused before it is closed (default 60 s)
+ * @param healthCheck      active health checks, or null for none
+ * @param outlierDetection passive outlier detection (on by default)
+ * @param failback         how traffic returns to a recovered higher-priority group
+ * @param sharding         tenant-to-shard routing over the groups, or null when the groups are failover regions
  */
-public record UpstreamConfig(String name, List<URI> endpoints, String timeout, String retry, String circuitBreaker,
-    boolean breakerPerTenant, boolean throttleGate, int maxConnections, Protocol protocol, String caFile) {
+public record UpstreamConfig(String name, List<EndpointGroupConfig> groups, String timeout, String retry,
+    String circuitBreaker, boolean breakerPerTenant, boolean throttleGate, int maxConnections, Protocol protocol,
+    String caFile, Duration connectTimeout, Duration idleTimeout, HealthCheckConfig healthCheck,
+    OutlierDetectionConfig outlierDetection, FailbackConfig failback, ShardingConfig sharding) {
+
+  /** The default connect timeout. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  /** The default idle timeout of pooled connections. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
   /** The HTTP version towards an upstream. */
   public enum Protocol {
@@ -33,13 +48,29 @@ public record UpstreamConfig(String name, List<URI> endpoints, String timeout, S
     H2
   }
 
-  /** Requires a name and at least one endpoint; copies the list. */
+  /** Requires a name and at least one group; copies the list. */
   public UpstreamConfig {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(protocol, "protocol");
-    endpoints = List.copyOf(endpoints);
-    if (endpoints.isEmpty()) {
-      throw new IllegalArgumentException("endpoints: [] (expected: at least one http(s) URL)");
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+    Objects.requireNonNull(outlierDetection, "outlierDetection");
+    Objects.requireNonNull(failback, "failback");
+    groups = List.copyOf(groups);
+    if (groups.isEmpty()) {
+      throw new IllegalArgumentException("endpointGroups: [] (expected: at least one group)");
     }
+  }
+
+  /** Every endpoint, group by group in priority order. */
+  public List<URI> endpoints() {
+    return groups.stream().flatMap(g -> g.endpoints().stream()).toList();
+  }
+
+  /** Whether {@code other} sends to the same endpoints in the same way: the endpoints' state may carry over. */
+  public boolean sameEndpoints(UpstreamConfig other) {
+    return other != null && groups.equals(other.groups) && Objects.equals(healthCheck, other.healthCheck)
+        && outlierDetection.equals(other.outlierDetection) && failback.equals(other.failback)
+        && Objects.equals(sharding, other.sharding);
   }
 }

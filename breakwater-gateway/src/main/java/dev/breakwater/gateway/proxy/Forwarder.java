@@ -14,6 +14,8 @@ import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.response.ProblemWriter;
 import dev.breakwater.gateway.response.ResponseRelay;
 import dev.breakwater.gateway.runtime.RouteRuntime;
+import dev.breakwater.gateway.http.IdempotencyHeader;
+import dev.breakwater.gateway.upstream.UpstreamCall;
 import dev.breakwater.gateway.upstream.UpstreamClients;
 import io.opentelemetry.context.Scope;
 import io.vertx.core.MultiMap;
@@ -49,6 +51,9 @@ final class Forwarder {
         ? rt.uncachedPipeline(r.name()) : rt.pipeline(r.name());
     MultiMap headers = ForwardedHeaders.of(req, cid);
     UpstreamClients upstream = rt.upstream(r.upstream());
+    // Another endpoint may take the call after a 5xx or a broken connection only where a retry could have.
+    UpstreamCall call = new UpstreamCall(body.stream() == null
+        && ctx.kind().retryable(IdempotencyHeader.deduplicates(rt.idempotencyOf(r), idemKey)), ctx.tenant());
     // The body is kept whole only where a store needs it: an idempotent replay, or a cache entry.
     boolean buffer = idemKey != null || (r.cache() != null && pipeline == rt.pipeline(r.name()));
     long maxBody = rt.config().server().maxBodyBytes();
@@ -60,8 +65,8 @@ final class Forwarder {
     // The engine captures the span current here and keeps it current wherever the call continues (the tracing
     // listener is its context carrier): attempts and retries are recorded under the request's span.
     try (Scope traced = tracing.enter(req, r.name(), headers)) {
-      outcome = pipeline.executeAsyncForResult(ctx, () -> upstream.send(loop, req.method(), resource, headers, body,
-          buffer, maxBody));
+      outcome = pipeline.executeAsyncForResult(ctx, () -> upstream.send(loop, call, req.method(), resource, headers,
+          body, buffer, maxBody));
     }
     return relay.answer(outcome, rt.deadlineMillis(r.name()), (result, error) -> {
           RateLimitHeaders.write(rt, r, ctx, res, error);

@@ -15,7 +15,9 @@ import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.identity.JwtVerifier;
 import dev.breakwater.gateway.internal.EventLoopTime;
 import dev.breakwater.gateway.slo.BudgetTracker;
+import dev.breakwater.gateway.upstream.EndpointMonitors;
 import dev.breakwater.gateway.upstream.UpstreamClients;
+import dev.breakwater.gateway.upstream.balance.EndpointSelector;
 import dev.breakwater.idempotency.IdempotencyConfig;
 import dev.breakwater.micrometer.BreakwaterMetrics;
 import dev.breakwater.time.TimeSource;
@@ -44,10 +46,10 @@ public final class RouteRuntime {
    * Builds the engine, pipelines and upstream clients of {@code config} on {@code stores}; with a {@code previous}
    * engine (on reload), the new one takes over its state; {@code budgets} (the gateway's, outliving reloads) takes the
    * config's objectives and listens to the new engine; {@code tracing} is the tracing listener, null when tracing is
-   * off.
+   * off; {@code monitors} (the gateway's, outliving reloads) hands out each upstream's endpoint selector.
    */
   public RouteRuntime(GatewayConfig config, Vertx vertx, StateStores stores, BreakwaterMetrics metrics,
-      BudgetTracker budgets, Breakwater previous, BreakwaterListener tracing) {
+      BudgetTracker budgets, Breakwater previous, BreakwaterListener tracing, EndpointMonitors monitors) {
     this.config = config;
     budgets.configure(config);
     this.stores = stores;
@@ -85,8 +87,9 @@ public final class RouteRuntime {
         .build();
     HttpClassifier<UpstreamResponse> classifier = new HttpClassifier<>(UpstreamResponse::status,
         UpstreamResponse::header, TimeSource.system());
+    Map<String, EndpointSelector> selectors = monitors.configure(config.upstreams().values());
     for (UpstreamConfig u : config.upstreams().values()) {
-      upstreams.put(u.name(), new UpstreamClients(vertx, u));
+      upstreams.put(u.name(), new UpstreamClients(vertx, u, selectors.get(u.name())));
     }
     for (RouteConfig r : config.routes()) {
       StringBuilder policy = new StringBuilder();

@@ -419,7 +419,8 @@ class ConfigLoaderTest {
             + " token of at least 16 characters, such as ${BW_ADMIN_TOKEN})");
     assertThat(problems(BASE.replace("    endpoints: [http://127.0.0.1:9000]\n", "")))
         .containsExactly("gateway.yaml:20: upstreams.graph.endpoints: missing (expected: a list of http(s) base URLs"
-            + " in priority order, such as [http://127.0.0.1:9000])");
+            + " in priority order, such as [http://127.0.0.1:9000], or endpointGroups: [{ name: primary, endpoints:"
+            + " [...] }])");
     assertThat(problems(BASE.replace("per-user: { scope: user, permits: 10, period: 1s }", "per-user: { scope: user }")))
         .containsExactly(
             "gateway.yaml:16: policies.rateLimits.per-user.permits: missing (expected: an integer)",

@@ -86,6 +86,15 @@ class SchemaTest {
           caches:
         """).replace("default: { maxAttempts: 3 }", "default: { budget: { ratio: 0.2 } }")
         .replace("graph: { failureRateThreshold: 50 }", "graph: { failuresWithin: { count: 5, window: 30s } }")
+        .replace("    endpoints: [http://127.0.0.1:9000]\n", """
+                endpointGroups: [{ name: west, endpoints: [http://127.0.0.1:9000] }]
+                connectTimeout: 1s
+                idleTimeout: 30s
+                healthCheck: { path: /health, interval: 2s, timeout: 1s, healthyThreshold: 2, unhealthyThreshold: 3 }
+                outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjection: 30s, maxEjection: 5m }
+                failback: { healthyChecks: 10, steps: [5, 25, 50, 100], verifyWindow: 30s, maxErrorRate: 5 }
+                sharding: { tenants: { contoso: west } }
+            """)
         + "slos:\n  reads: { routes: [GET /v1.0/me/messages], window: 7d, availability: 99,"
         + " latency: { threshold: 1s, percent: 90 } }\n"
         + "tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.5, serviceName: edge }\n";
