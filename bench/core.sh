@@ -238,16 +238,20 @@ def observed(t):
     w("")
     h, nh = r.get("metricsHistograms"), r.get("metricsNoHistograms")
     parts = []
+
+    def diff(a, b):
+        # A difference smaller than the two rows' combined 99.9 % error is not told apart from zero.
+        d, e = a["score"] - b["score"], math.hypot(a["error"], b["error"])
+        return "%s ns%s" % (ns(d), " (within the error bars, ± %s ns)" % ns(e) if not math.isnan(e) and abs(d) <= e
+                            else "")
     if h and nh:
-        parts.append("the histograms add **%s ns** and %s B per call to the metrics listener (%s ns without them)"
-                     % (ns(h["score"] - nh["score"]), bytes_(max(0.0, (h["bytes"] or 0) - (nh["bytes"] or 0))),
-                        ns(nh["score"] - off["score"])))
+        parts.append("the histograms add **%s** and %s B per call to the metrics listener (%s without them)"
+                     % (diff(h, nh), bytes_(max(0.0, (h["bytes"] or 0) - (nh["bytes"] or 0))), diff(nh, off)))
     for ratio, label in (("0.01", "1 %"), ("1", "100 %")):
         on, span = r.get("traced[ratio=%s,listener=true]" % ratio), r.get("traced[ratio=%s,listener=false]" % ratio)
         if on and span:
-            parts.append("tracing at %s adds **%s ns** per call over off (%s ns of it Breakwater's listener, the rest "
-                         "the application's span)" % (label, ns(on["score"] - off["score"]),
-                                                      ns(on["score"] - span["score"])))
+            parts.append("tracing at %s adds **%s** per call over off (%s of it Breakwater's listener, the rest "
+                         "the application's span)" % (label, diff(on, off), diff(on, span)))
     if parts:
         w("In this run, at %s thread%s: %s." % (t, "" if t == "1" else "s", "; ".join(parts)))
         w("")

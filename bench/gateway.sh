@@ -732,10 +732,13 @@ if rounds:
     hist_ns = None
     if os.path.exists(core):
         import json, time
-        rows = {b["benchmark"].rsplit(".", 1)[-1]: b["primaryMetric"]["score"] for b in json.load(open(core))
+        rows = {b["benchmark"].rsplit(".", 1)[-1]: b["primaryMetric"] for b in json.load(open(core))
                 if not b.get("params")}
         if "metricsHistograms" in rows and "metricsNoHistograms" in rows:
-            hist_ns = rows["metricsHistograms"] - rows["metricsNoHistograms"]
+            h, nh = rows["metricsHistograms"], rows["metricsNoHistograms"]
+            hist_ns = h["score"] - nh["score"]
+            errs = [float(x.get("scoreError", "nan")) for x in (h, nh)]
+            hist_err = (errs[0] ** 2 + errs[1] ** 2) ** 0.5
             core_date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(core)))
     noise = max(spread, abs(100 * (base_us / cpu_us(bw) - 1)) if cpu_us(bw) else 0.0)
     def pct(v):
@@ -744,10 +747,13 @@ if rounds:
         return " (within this run's noise)" if abs(p) <= noise else ""
     if hist_ns is not None:
         share = 100 * hist_ns / 1000 / base_us
-        obs_verdicts.append("* **%s**: histograms add ≤ 5 %% CPU per request: %.0f ns per call (`bench/core.sh` of "
-                            "%s, 1 thread: `metricsHistograms` - `metricsNoHistograms`, three timers per call) "
-                            "against %.1f µs of gateway CPU per request here: %.1f %%." % (
-                                "MET" if share <= 5 else "MISSED", hist_ns, core_date, base_us, share))
+        # Judged on the difference plus its error, so that a noisy core run cannot pass the target by luck.
+        worst = 100 * (hist_ns + (hist_err if hist_err == hist_err else 0.0)) / 1000 / base_us
+        obs_verdicts.append("* **%s**: histograms add ≤ 5 %% CPU per request: %.0f ± %.0f ns per call (`bench/core.sh` "
+                            "of %s, 1 thread: `metricsHistograms` - `metricsNoHistograms`, three timers per call, "
+                            "with JMH's 99.9 %% error) against %.1f µs of gateway CPU per request here: %.1f %%, at "
+                            "most %.1f %%." % ("MET" if worst <= 5 else "MISSED", hist_ns, hist_err, core_date,
+                                               base_us, share, worst))
     else:
         obs_verdicts.append("* Histograms add ≤ 5 % CPU per request: not judged here (no `bench/out/core-t1.json` "
                             "with the metrics rows: run `bench/core.sh` first).")
