@@ -720,9 +720,10 @@ if rounds:
             " / ".join("%.1f µs" % x for x in per[v]), best[v], best[v] / base_us, got, made))
     w("")
     spread = 100 * (max(per["obs-plain"]) / min(per["obs-plain"]) - 1) if min(per["obs-plain"]) > 0 else 0.0
-    w("Noise: the plain gateway's rounds differ by %.1f %%, and its best round against the main Breakwater row "
-      "above (same config, another JVM, earlier in the run: %.1f µs) by %+.1f %%; a difference between the rows "
-      "of this table no larger than that is not a cost. *Spans made* is twice the calls each tracing gateway served "
+    w("Noise: the plain gateway's rounds differ by %.1f %% from each other, so a difference between the rows of "
+      "this table no larger than that is not a cost. (Its best round against the main Breakwater row above, same "
+      "config in another JVM earlier in the run, %.1f µs: %+.1f %%; that row ran at another time, so it says how the "
+      "machine's load moved, not what the variants cost.) *Spans made* is twice the calls each tracing gateway served "
       "over the whole run, warm-ups included, times its ratio (the 1 %% sampler decides per trace id, so that one "
       "is approximate); the sink is read after the gateways have stopped and flushed. Fewer received than made "
       "means the SDK's batch queue (2,048 spans) was full and spans were dropped: the batch processor never blocks "
@@ -740,7 +741,7 @@ if rounds:
             errs = [float(x.get("scoreError", "nan")) for x in (h, nh)]
             hist_err = (errs[0] ** 2 + errs[1] ** 2) ** 0.5
             core_date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(core)))
-    noise = max(spread, abs(100 * (base_us / cpu_us(bw) - 1)) if cpu_us(bw) else 0.0)
+    noise = spread
     def pct(v):
         return 100 * (best[v] / base_us - 1)
     def within(p):
