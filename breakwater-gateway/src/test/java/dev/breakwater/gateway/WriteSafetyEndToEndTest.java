@@ -37,6 +37,9 @@ class WriteSafetyEndToEndTest {
       executions.incrementAndGet(); // the write took effect
       if (req.path().startsWith("/fails-after-executing")) {
         req.response().setStatusCode(503).end();
+      } else if (req.path().startsWith("/slow-after-executing")) {
+        // Executed at once, answered after the attempt timeout: the caller cannot tell it ran.
+        vertx.setTimer(1_000, t -> req.response().setStatusCode(201).end());
       } else {
         req.response().setStatusCode(201).end("{\"created\":" + executions.get() + "}");
       }
@@ -45,7 +48,7 @@ class WriteSafetyEndToEndTest {
         "server: { port: 0, drainTimeout: 1s }",
         "admin: { port: 0, token: " + GatewayTestSupport.TOKEN + " }",
         "policies:",
-        "  timeouts: { t: { attempt: 5s, deadline: 10s } }",
+        "  timeouts: { t: { attempt: 5s, deadline: 10s }, quick: { attempt: 300ms, deadline: 3s } }",
         "  retries: { r: { maxAttempts: 3, baseDelay: 10ms, maxDelay: 50ms } }",
         "  idempotency:",
         "    long: { ttl: 1m, lease: 10s, maxKeyLength: 300 }",
@@ -54,6 +57,8 @@ class WriteSafetyEndToEndTest {
         "  app: { endpoints: [ 'http://127.0.0.1:" + upstream.actualPort() + "' ], timeout: t, retry: r }",
         "routes:",
         "  - { name: unprotected, path: /fails-after-executing, methods: [POST], upstream: app, operation: pay }",
+        "  - { name: slow, path: /slow-after-executing, methods: [POST], upstream: app, operation: send,",
+        "      idempotency: long, timeout: quick }",
         "  - { name: long, path: /long, methods: [POST], upstream: app, operation: send, idempotency: long }",
         "  - { name: short, path: /short, methods: [POST], upstream: app, operation: send, idempotency: short }");
     gateway = Gateway.start(ConfigLoader.parse(yaml, "write-safety-test.yaml"));
@@ -83,6 +88,15 @@ class WriteSafetyEndToEndTest {
     HttpResponse<String> r = post("/fails-after-executing", "alice", "payment-1");
     assertProblem(r, 502, "UPSTREAM_ERROR");
     assertThat(executions).as("nothing deduplicates the key: a retry would pay twice").hasValue(1);
+  }
+
+  // Found by bench/chaos.sh (upstream-timeout phase): keyed writes under an idempotency policy were repeated after an
+  // attempt timeout and ran on both regions. The route's records answer the caller's repeats, not the gateway's own.
+  @Test
+  void aKeyedWriteWhoseAttemptTimedOutAfterTheUpstreamRanItIsNotSentAgain() throws Exception {
+    HttpResponse<String> r = post("/slow-after-executing", "alice", "mail-slow-1");
+    assertProblem(r, 504, "TIMEOUT");
+    assertThat(executions).as("the first attempt ran the write; a repeat would send the mail twice").hasValue(1);
   }
 
   @Test
