@@ -26,6 +26,15 @@ public final class ControlCodec {
         Long.toString(e.expiresAtMillis()), Long.toString(e.revision()));
   }
 
+  /**
+   * The text of an entry without its last part, the revision: a store that gives revisions as it writes (in one
+   * atomic step) appends {@code <digits of the revision>:<revision>}, the encoding of that part, itself.
+   */
+  public static String entryBeforeRevision(ControlEntry e) {
+    String whole = entry(e.withRevision(0));
+    return whole.substring(0, whole.length() - "1:0".length());
+  }
+
   /** Reads {@link #key} text. */
   public static ControlKey readKey(String text) {
     List<String> p = parts(text, 3);

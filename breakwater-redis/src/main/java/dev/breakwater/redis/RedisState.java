@@ -7,12 +7,14 @@ import dev.breakwater.idempotency.InMemoryIdempotencyStore;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.redis.internal.RedisCacheStore;
 import dev.breakwater.redis.internal.RedisConnector;
+import dev.breakwater.redis.internal.RedisControlStore;
 import dev.breakwater.redis.internal.RedisGuard;
 import dev.breakwater.redis.internal.RedisIdempotencyStore;
 import dev.breakwater.redis.internal.RedisRateLimitStore;
 import dev.breakwater.redis.internal.RedisThrottleGateStore;
 import dev.breakwater.redis.internal.WarmUp;
 import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.ControlStore;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.spi.RateLimitStore;
 import dev.breakwater.spi.ThrottleGateStore;
@@ -47,6 +49,7 @@ public final class RedisState implements AutoCloseable {
   private final RedisGuard guard;
   private final RedisRateLimitStore rateLimits;
   private final RedisThrottleGateStore gates;
+  private final RedisControlStore control;
   private final String instanceId = UUID.randomUUID().toString();
   private final AtomicInteger liveInstances = new AtomicInteger(1);
   private volatile Cancellable heartbeat = Cancellable.NONE;
@@ -62,8 +65,11 @@ public final class RedisState implements AutoCloseable {
     this.rateLimits = new RedisRateLimitStore(redis, guard, new InMemoryRateLimitStore(time, 100_000, idle, events),
         liveInstances::get, config, time);
     this.gates = new RedisThrottleGateStore(redis, guard, new InMemoryThrottleGateStore(time, 100_000, events), time);
+    this.control = new RedisControlStore(redis, guard);
     // Before the first decision: a cold first command can outlast the command timeout (and a keyed write is refused).
-    WarmUp.run(redis, List.of(SCRIPTS.heartbeat), warmUpBound(config));
+    List<RedisConnector.Script> scripts = new java.util.ArrayList<>(RedisControlStore.scripts());
+    scripts.add(SCRIPTS.heartbeat);
+    WarmUp.run(redis, scripts, warmUpBound(config));
     beat();
   }
 
@@ -93,6 +99,14 @@ public final class RedisState implements AutoCloseable {
   /** Throttle gates shared by the fleet. */
   public ThrottleGateStore throttleGateStore() {
     return gates;
+  }
+
+  /**
+   * Operator settings (degradation levels, forced breakers, kill switch, rollout) shared by the fleet and kept across
+   * restarts; hand it to a {@code ControlPlane}. Writes are refused while Redis does not answer.
+   */
+  public ControlStore controlStore() {
+    return control;
   }
 
   /** Idempotency records in Redis, values encoded by {@code codec}. */

@@ -1,0 +1,155 @@
+package dev.breakwater.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.breakwater.BreakwaterException;
+import dev.breakwater.Degradation;
+import dev.breakwater.ErrorCode;
+import dev.breakwater.control.ControlCodec;
+import dev.breakwater.control.ControlEntry;
+import dev.breakwater.control.ControlKey;
+import dev.breakwater.control.ControlKind;
+import dev.breakwater.control.ControlPlane;
+import dev.breakwater.control.ControlSource;
+import dev.breakwater.control.Setting;
+import dev.breakwater.control.Target;
+import dev.breakwater.redis.testing.RedisServer;
+import dev.breakwater.time.TimeSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Operator settings in Redis: every replica applies a change, a restarted replica finds the settings again, a replica
+ * that missed announcements catches up, and a change while Redis is down is refused rather than made on one replica.
+ * Each test owns its redis-server (one is killed).
+ */
+class ControlFleetTest {
+  private static final ControlKey GRAPH = ControlKey.of(ControlKind.DEGRADATION, Target.upstream("graph"));
+
+  private RedisServer server;
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @BeforeEach
+  void start() {
+    server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+    server.stop();
+  }
+
+  private RedisStateConfig config() {
+    return RedisStateConfig.standalone(server.uri()).withCommandTimeout(Duration.ofMillis(500));
+  }
+
+  private ControlPlane replica(Duration resyncEvery) {
+    RedisState state = RedisState.connect(config());
+    ControlPlane plane = new ControlPlane(state.controlStore(), TimeSource.system());
+    open.add(0, state);
+    open.add(0, plane);
+    plane.start(resyncEvery).toCompletableFuture().join();
+    return plane;
+  }
+
+  private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("not within 30 s: " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void aChangeOnOneReplicaReachesTheOtherWithWhoMadeIt() throws Exception {
+    ControlPlane a = replica(null);
+    ControlPlane b = replica(null);
+    a.set(GRAPH, new Setting.Level(Degradation.READ_ONLY), "oncall", null).toCompletableFuture().join();
+    assertThat(a.level(null, "graph")).isEqualTo(Degradation.READ_ONLY); // the writer reads its own write at once
+    eventually("b applies the change", () -> b.level(null, "graph") == Degradation.READ_ONLY);
+    assertThat(b.effective(GRAPH).setBy()).isEqualTo("oncall");
+    assertThat(b.effective(GRAPH).source()).isEqualTo(ControlSource.OPERATOR);
+
+    b.clear(GRAPH, "oncall2").toCompletableFuture().join();
+    eventually("a applies the removal", () -> a.level(null, "graph") == Degradation.NORMAL);
+  }
+
+  @Test
+  void manyChangesEndInTheSameStateOnEveryReplica() throws Exception {
+    ControlPlane a = replica(null);
+    ControlPlane b = replica(null);
+    Degradation[] levels = Degradation.values();
+    List<java.util.concurrent.CompletableFuture<?>> writes = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      ControlPlane writer = i % 2 == 0 ? a : b;
+      writes.add(writer.set(GRAPH, new Setting.Level(levels[i % levels.length]), "w" + i, null)
+          .toCompletableFuture());
+    }
+    writes.forEach(java.util.concurrent.CompletableFuture::join);
+    ControlPlane late = replica(null);
+    eventually("every replica holds the store's last write", () -> a.effective(GRAPH).equals(late.effective(GRAPH))
+        && b.effective(GRAPH).equals(late.effective(GRAPH)));
+  }
+
+  @Test
+  void aRestartedReplicaFindsTheSettingsAgain() throws Exception {
+    ControlPlane a = replica(null);
+    a.set(GRAPH, new Setting.Level(Degradation.MAINTENANCE), "oncall", Duration.ofHours(1)).toCompletableFuture()
+        .join();
+    ControlPlane restarted = replica(null);
+    assertThat(restarted.level(null, "graph")).isEqualTo(Degradation.MAINTENANCE);
+    assertThat(restarted.effective(GRAPH).expiresAtMillis()).isEqualTo(a.effective(GRAPH).expiresAtMillis());
+  }
+
+  @Test
+  void aReplicaThatMissedAnAnnouncementCatchesUpOnItsPeriodicResync() throws Exception {
+    ControlPlane b = replica(Duration.ofMillis(200));
+    // Written straight into the hash, as if its announcement had been lost.
+    ControlEntry entry = new ControlEntry(GRAPH, new Setting.Level(Degradation.DEGRADED), "oncall",
+        System.currentTimeMillis(), 0, 1);
+    server.call("HSET", config().keyPrefix() + ":control", ControlCodec.key(GRAPH), ControlCodec.entry(entry));
+    server.call("HSET", config().keyPrefix() + ":control", "rev", "1");
+    eventually("b resyncs", () -> b.level(null, "graph") == Degradation.DEGRADED);
+  }
+
+  @Test
+  void aChangeWhileRedisIsDownIsRefusedAndTheFleetCatchesUpAfterwards() throws Exception {
+    ControlPlane a = replica(null);
+    ControlPlane b = replica(null);
+    a.set(GRAPH, new Setting.Level(Degradation.READ_ONLY), "oncall", null).toCompletableFuture().join();
+    eventually("b applies the change", () -> b.level(null, "graph") == Degradation.READ_ONLY);
+
+    server.kill9();
+    assertThatThrownBy(() -> a.set(GRAPH, new Setting.Level(Degradation.MAINTENANCE), "oncall", null)
+        .toCompletableFuture().join()).isInstanceOf(CompletionException.class)
+        .cause().isInstanceOfSatisfying(BreakwaterException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.DEGRADED));
+    assertThat(a.level(null, "graph")).isEqualTo(Degradation.READ_ONLY); // nothing changed
+    assertThat(b.level(null, "graph")).isEqualTo(Degradation.READ_ONLY); // still serving the last state
+
+    server.restart();
+    // A change made while b's subscription is re-established is found by b's resync after its reconnect.
+    eventually("a can write again", () -> {
+      try {
+        a.set(GRAPH, new Setting.Level(Degradation.DEGRADED), "oncall", null).toCompletableFuture().join();
+        return true;
+      } catch (CompletionException e) {
+        return false;
+      }
+    });
+    eventually("b follows", () -> b.level(null, "graph") == Degradation.DEGRADED);
+  }
+}
