@@ -190,6 +190,12 @@ public final class Gateway implements AutoCloseable, AdminOps {
     return registry.scrape();
   }
 
+  /** The operators' and health rules' settings, shared by the fleet with Redis; outlives reloads. */
+  @Override
+  public dev.breakwater.control.ControlPlane control() {
+    return stores.control();
+  }
+
   /** Health of the shared state store: empty when it is fine (or in memory), else the reason. */
   @Override
   public Optional<String> stateDegraded() {

@@ -47,7 +47,8 @@ sealed interface Shape {
 
   Obj SERVER = obj("host", "port", "maxHeaderBytes", "maxBodyBytes", "bufferBodyBytes", "drainTimeout",
       "requestHeadTimeout", "idleTimeout", "maxConnectionsPerClient");
-  Obj ADMIN = obj("host", "port", "token");
+  Obj ADMIN_TOKEN = obj("name", "token");
+  Obj ADMIN = obj("host", "port", "token", "tokens", new ListOf(ADMIN_TOKEN));
   Obj REDIS = obj("uri", "cluster", "nodes", "keyPrefix", "commandTimeout", "openDuration", "failuresToOpen",
       "idempotencyReplicas", "replicaWait", "heartbeat", "maxCacheValueBytes", "leaseTokens", "leaseTtl");
   Obj STATE = obj("backend", "redis", REDIS);

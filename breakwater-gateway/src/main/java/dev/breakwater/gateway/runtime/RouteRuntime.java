@@ -81,6 +81,7 @@ public final class RouteRuntime {
         .listener(budgets)
         .rateLimitStore(stores.rateLimits())
         .throttleGateStore(stores.gates())
+        .controlPlane(stores.control())
         .build();
     HttpClassifier<UpstreamResponse> classifier = new HttpClassifier<>(UpstreamResponse::status,
         UpstreamResponse::header, TimeSource.system());

@@ -1,0 +1,216 @@
+package dev.breakwater.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.breakwater.gateway.config.ConfigLoader;
+import dev.breakwater.redis.testing.RedisExtension;
+import dev.breakwater.simulator.Simulator;
+import dev.breakwater.simulator.SimulatorConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Operator controls across a fleet: two gateways on one real redis-server. A change made through one replica's admin
+ * API holds on the other, survives a reload and a restart, is read back with its source and its token's name, and bad
+ * input is refused in words with nothing changed.
+ */
+@org.junit.jupiter.api.extension.ExtendWith(LeakDetection.class)
+class GatewayControlFleetTest {
+  @RegisterExtension
+  static final RedisExtension REDIS = RedisExtension.standalone();
+  @RegisterExtension
+  static final LogCapture LOG = new LogCapture();
+
+  static final String ONCALL = "oncall-token-0123456789";
+  static final String AUTOMATION = "automation-token-0123456789";
+
+  @TempDir
+  Path dir;
+  private Simulator sim;
+  private Path file;
+  private final List<Gateway> fleet = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void start() throws Exception {
+    REDIS.flushAll();
+    sim = Simulator.start(SimulatorConfig.defaults().withPort(0).withRate(1000, 1000));
+    file = dir.resolve("gateway.yaml");
+    Files.writeString(file, String.join("\n",
+        "server: { port: 0 }",
+        "admin:",
+        "  port: 0",
+        "  token: legacy-token-0123456789",
+        "  tokens:",
+        "    - { name: oncall, token: " + ONCALL + " }",
+        "    - { name: automation, token: " + AUTOMATION + " }",
+        "state:",
+        "  backend: redis",
+        "  redis: { uri: '" + REDIS.uri() + "', commandTimeout: 1s }",
+        "policies:",
+        "  circuitBreakers:",
+        "    cb: { failureRateThreshold: 50 }",
+        "upstreams:",
+        "  graph:",
+        "    circuitBreaker: cb",
+        "    endpoints:",
+        "      - http://127.0.0.1:" + sim.port(),
+        "routes:",
+        "  - { name: send, path: /v1.0/me/sendMail, upstream: graph, operation: send }",
+        "  - { name: messages, path: /v1.0/me/messages, upstream: graph, operation: list }",
+        ""));
+    fleet.add(Gateway.start(ConfigLoader.load(file)));
+    fleet.add(Gateway.start(ConfigLoader.load(file)));
+  }
+
+  @AfterEach
+  void stop() {
+    fleet.forEach(Gateway::close);
+    sim.close();
+  }
+
+  private HttpResponse<String> admin(Gateway g, String method, String path, String token, String body)
+      throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.adminPort() + path))
+        .header("Authorization", "Bearer " + token)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> write(Gateway g) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/v1.0/me/sendMail"))
+        .header("X-Tenant-Id", "contoso").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> read(Gateway g) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/v1.0/me/messages"))
+        .header("X-Tenant-Id", "contoso").build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+    long end = System.nanoTime() + 30_000_000_000L;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("not within 30 s: " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private boolean refusesWrites(Gateway g) {
+    try {
+      HttpResponse<String> r = write(g);
+      return r.statusCode() == 503 && r.body().contains("\"code\":\"READ_ONLY\"");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void readOnlySetThroughOneReplicaHoldsOnTheOtherAndIsReadBackWithItsSource() throws Exception {
+    Gateway a = fleet.get(0);
+    Gateway b = fleet.get(1);
+    assertThat(write(b).statusCode()).isEqualTo(202);
+    HttpResponse<String> set = admin(a, "PUT", "/admin/control/degradation/global", ONCALL,
+        "{\"value\": \"read_only\"}");
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    assertThat(set.body()).contains("\"value\":\"READ_ONLY\"", "\"source\":\"OPERATOR\"", "\"set_by\":\"oncall\"");
+
+    eventually("replica b refuses writes", () -> refusesWrites(b));
+    assertThat(read(b).statusCode()).isEqualTo(200);
+    HttpResponse<String> state = admin(b, "GET", "/admin/control", AUTOMATION, null);
+    assertThat(state.body()).contains("{\"control\":\"degradation\",\"target\":\"global\",\"value\":\"READ_ONLY\","
+        + "\"source\":\"OPERATOR\",\"set_by\":\"oncall\",\"expires_at\":null}");
+    assertThat(state.body()).contains("{\"control\":\"rollout\",\"target\":\"global\",\"value\":\"100\","
+        + "\"source\":\"DEFAULT\"");
+    // The audit line is written once, by the replica that took the request, with the token's name.
+    assertThat(LOG.lines()).filteredOn(l -> l.contains("operator changed a control") && l.contains("target=global") && l.contains("by=oncall")
+        && l.contains("from=NORMAL") && l.contains("to=READ_ONLY")).hasSize(1);
+
+    assertThat(admin(b, "DELETE", "/admin/control/degradation/global", AUTOMATION, null).statusCode())
+        .isEqualTo(200);
+    eventually("replica a takes writes again", () -> !refusesWrites(a));
+  }
+
+  @Test
+  void aSettingSurvivesAReloadAndARestart() throws Exception {
+    Gateway a = fleet.get(0);
+    assertThat(admin(a, "PUT", "/admin/control/degradation/upstream:graph", ONCALL,
+        "{\"value\": \"read_only\", \"expires_in\": \"1h\"}").statusCode()).isEqualTo(200);
+    assertThat(a.reload()).isEmpty();
+    assertThat(refusesWrites(a)).isTrue();
+
+    fleet.remove(1).close();
+    Gateway restarted = Gateway.start(ConfigLoader.load(file));
+    fleet.add(restarted);
+    // The restarted replica loads the fleet's settings before it serves its first request.
+    assertThat(refusesWrites(restarted)).isTrue();
+    assertThat(admin(restarted, "GET", "/admin/control/degradation/upstream:graph", ONCALL, null).body())
+        .contains("\"set_by\":\"oncall\"", "\"expires_at\":\"");
+  }
+
+  @Test
+  void theOldShortcutsGoThroughTheControlsForTheFleet() throws Exception {
+    HttpResponse<String> open = admin(fleet.get(0), "POST", "/admin/breakers/graph/open", "legacy-token-0123456789",
+        null);
+    assertThat(open.body()).contains("\"state\":\"FORCED_OPEN\"", "\"set_by\":\"admin\"");
+    eventually("replica b's breaker is open", () -> {
+      try {
+        return read(fleet.get(1)).body().contains("\"code\":\"CIRCUIT_OPEN\"");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(admin(fleet.get(1), "POST", "/admin/breakers/graph/reset", ONCALL, null).statusCode()).isEqualTo(200);
+    eventually("replica a's breaker is released", () -> {
+      try {
+        return read(fleet.get(0)).statusCode() == 200;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  @Test
+  void badInputIsRefusedNamingTheFieldAndNothingChanges() throws Exception {
+    Gateway a = fleet.get(0);
+    String before = admin(a, "GET", "/admin/control", ONCALL, null).body();
+    assertBad(admin(a, "PUT", "/admin/control/degradation/upstream:mail", ONCALL, "{\"value\":\"read_only\"}"),
+        "upstream: \\\"mail\\\" (expected: one of [graph])");
+    assertBad(admin(a, "PUT", "/admin/control/rollout/global", ONCALL, "{\"value\": 101}"),
+        "rollout: 101 (expected: a percentage from 0 to 100)");
+    assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"value\": \"panic\"}"),
+        "degradation: panic (expected: one of normal, degraded, read_only, maintenance)");
+    assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"value\": \"read_only\""),
+        "the body is not a JSON object");
+    assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"level\": \"read_only\"}"),
+        "unknown field \\\"level\\\"");
+    assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL,
+        "{\"value\": \"read_only\", \"expires_in\": \"soon\"}"), "expires_in: \\\"soon\\\"");
+    assertBad(admin(a, "PUT", "/admin/control/breaker/global", ONCALL, "{\"value\": \"open\"}"),
+        "breaker target: global (expected: upstream:NAME)");
+    assertBad(admin(a, "PUT", "/admin/control/panic/global", ONCALL, "{\"value\": \"on\"}"),
+        "control: \\\"panic\\\" (expected: one of degradation, breaker, enabled, rollout)");
+    assertThat(admin(a, "GET", "/admin/control", ONCALL, null).body()).isEqualTo(before);
+    assertThat(admin(a, "GET", "/admin/control", "not-a-token-0123456789", null).statusCode()).isEqualTo(401);
+  }
+
+  private static void assertBad(HttpResponse<String> r, String detail) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(r.headers().firstValue("Content-Type")).contains("application/problem+json");
+    assertThat(r.body()).contains(detail).doesNotContain("Exception");
+  }
+}
