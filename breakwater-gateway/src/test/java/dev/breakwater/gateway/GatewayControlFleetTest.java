@@ -47,6 +47,10 @@ class GatewayControlFleetTest {
   void start() throws Exception {
     REDIS.flushAll();
     sim = Simulator.start(SimulatorConfig.defaults().withPort(0).withRate(1000, 1000));
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort(); // nothing listens there once the socket is closed
+    }
     file = dir.resolve("gateway.yaml");
     Files.writeString(file, String.join("\n",
         "server: { port: 0 }",
@@ -62,12 +66,19 @@ class GatewayControlFleetTest {
         "policies:",
         "  circuitBreakers:",
         "    cb: { failureRateThreshold: 50 }",
+        "  rateLimits:",
+        "    one: { scope: tenant, permits: 1, period: 1h, burst: 1 }",
         "upstreams:",
         "  graph:",
         "    circuitBreaker: cb",
         "    endpoints:",
         "      - http://127.0.0.1:" + sim.port(),
+        "  down:",
+        "    endpoints:",
+        "      - http://127.0.0.1:" + closed,
         "routes:",
+        "  - { name: events, path: /v1.0/me/events, upstream: graph, operation: events, rateLimits: [one] }",
+        "  - { name: gone, path: /gone, upstream: down, operation: gone }",
         "  - { name: send, path: /v1.0/me/sendMail, upstream: graph, operation: send }",
         "  - { name: messages, path: /v1.0/me/messages, upstream: graph, operation: list }",
         ""));
@@ -189,7 +200,7 @@ class GatewayControlFleetTest {
     Gateway a = fleet.get(0);
     String before = admin(a, "GET", "/admin/control", ONCALL, null).body();
     assertBad(admin(a, "PUT", "/admin/control/degradation/upstream:mail", ONCALL, "{\"value\":\"read_only\"}"),
-        "upstream: \\\"mail\\\" (expected: one of [graph])");
+        "upstream: \\\"mail\\\" (expected: one of [graph, down])");
     assertBad(admin(a, "PUT", "/admin/control/rollout/global", ONCALL, "{\"value\": 101}"),
         "rollout: 101 (expected: a percentage from 0 to 100)");
     assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"value\": \"panic\"}"),
@@ -206,6 +217,75 @@ class GatewayControlFleetTest {
         "control: \\\"panic\\\" (expected: one of degradation, breaker, enabled, rollout)");
     assertThat(admin(a, "GET", "/admin/control", ONCALL, null).body()).isEqualTo(before);
     assertThat(admin(a, "GET", "/admin/control", "not-a-token-0123456789", null).statusCode()).isEqualTo(401);
+  }
+
+  private HttpResponse<String> events(Gateway g, String tenant) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/v1.0/me/events"))
+          .header("X-Tenant-Id", tenant).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void theKillSwitchPassesCallsThroughWithoutPoliciesButKeepsTheErrorContractAndTheChecks() throws Exception {
+    Gateway a = fleet.get(0);
+    assertThat(events(a, "contoso").statusCode()).isEqualTo(200);
+    assertThat(events(a, "contoso").statusCode()).isEqualTo(429); // the route's rate limit: 1 an hour
+
+    assertThat(admin(a, "PUT", "/admin/control/enabled/global", ONCALL, "{\"value\": false}").statusCode())
+        .isEqualTo(200);
+    for (int i = 0; i < 3; i++) {
+      assertThat(events(a, "contoso").statusCode()).isEqualTo(200); // no rate limit on the pass-through arm
+    }
+    HttpResponse<String> gone = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.port()
+        + "/gone")).header("X-Tenant-Id", "contoso").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(gone.statusCode()).isEqualTo(502);
+    assertThat(gone.headers().firstValue("Content-Type")).contains("application/problem+json");
+    assertThat(gone.body()).contains("\"code\":\"UPSTREAM_ERROR\"", "could not connect to the upstream");
+    assertThat(gone.headers().firstValue("X-Correlation-Id")).isPresent();
+    HttpResponse<String> badJson = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.port()
+        + "/v1.0/me/sendMail")).header("X-Tenant-Id", "contoso").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"subject\":")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(badJson.statusCode()).isEqualTo(400); // the intake's checks stay on
+    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.adminPort() + "/metrics"))
+        .build(), HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).contains("breakwater_gateway_requests_total{arm=\"pass_through\",route=\"events\","
+        + "status=\"2xx\"} 3.0", "breakwater_gateway_requests_total{arm=\"resilient\",route=\"events\","
+        + "status=\"4xx\"} 1.0");
+
+    // Per upstream: the kill switch back on for graph only.
+    assertThat(admin(a, "PUT", "/admin/control/enabled/upstream:graph", ONCALL, "{\"value\": true}").statusCode())
+        .isEqualTo(200);
+    assertThat(events(a, "contoso").statusCode()).isEqualTo(429);
+  }
+
+  @Test
+  void aTenPercentRolloutPutsEachTenantInOneArmOnEveryReplica() throws Exception {
+    Gateway a = fleet.get(0);
+    Gateway b = fleet.get(1);
+    assertThat(admin(b, "PUT", "/admin/control/rollout/global", ONCALL, "{\"value\": 10}").statusCode())
+        .isEqualTo(200);
+    eventually("replica a has the rollout", () -> {
+      try {
+        return admin(a, "GET", "/admin/control/rollout/global", ONCALL, null).body().contains("\"value\":\"10\"");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    // The rate limit (one an hour, shared in Redis) shows the arm: A, then B, then A again. A tenant with the
+    // policies is refused its second and third call; one without passes all three. An arm that differed between the
+    // replicas would show as a mix (200, 200, 429 or 200, 429, 200).
+    int resilient = 0;
+    for (int i = 0; i < 200; i++) {
+      String tenant = "tenant-" + i;
+      List<Integer> statuses = List.of(events(a, tenant).statusCode(), events(b, tenant).statusCode(),
+          events(a, tenant).statusCode());
+      assertThat(statuses).as(tenant).isIn(List.of(200, 429, 429), List.of(200, 200, 200));
+      resilient += statuses.get(1) == 429 ? 1 : 0;
+    }
+    assertThat(resilient).isBetween(8, 35); // 10 % of 200, give or take three standard deviations
   }
 
   private static void assertBad(HttpResponse<String> r, String detail) {
