@@ -40,6 +40,8 @@ class GatewayControlFleetTest {
   Path dir;
   private Simulator sim;
   private Path file;
+  private com.sun.net.httpserver.HttpServer hook;
+  private final List<String> hooked = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Gateway> fleet = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -51,6 +53,14 @@ class GatewayControlFleetTest {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       closed = s.getLocalPort(); // nothing listens there once the socket is closed
     }
+    hook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(
+        java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    hook.createContext("/hook", x -> {
+      hooked.add(new String(x.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      x.sendResponseHeaders(204, -1);
+      x.close();
+    });
+    hook.start();
     file = dir.resolve("gateway.yaml");
     Files.writeString(file, String.join("\n",
         "server: { port: 0 }",
@@ -81,6 +91,11 @@ class GatewayControlFleetTest {
         "  - { name: gone, path: /gone, upstream: down, operation: gone }",
         "  - { name: send, path: /v1.0/me/sendMail, upstream: graph, operation: send }",
         "  - { name: messages, path: /v1.0/me/messages, upstream: graph, operation: list }",
+        "health:",
+        "  evaluateEvery: 100ms",
+        "  webhook: http://127.0.0.1:" + hook.getAddress().getPort() + "/hook",
+        "  rules:",
+        "    - { name: graph-breaker, signal: breaker_open, upstream: graph, level: read_only, minDwell: 1s }",
         ""));
     fleet.add(Gateway.start(ConfigLoader.load(file)));
     fleet.add(Gateway.start(ConfigLoader.load(file)));
@@ -90,6 +105,7 @@ class GatewayControlFleetTest {
   void stop() {
     fleet.forEach(Gateway::close);
     sim.close();
+    hook.stop(0);
   }
 
   private HttpResponse<String> admin(Gateway g, String method, String path, String token, String body)
@@ -217,6 +233,28 @@ class GatewayControlFleetTest {
         "control: \\\"panic\\\" (expected: one of degradation, breaker, enabled, rollout)");
     assertThat(admin(a, "GET", "/admin/control", ONCALL, null).body()).isEqualTo(before);
     assertThat(admin(a, "GET", "/admin/control", "not-a-token-0123456789", null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void aHealthRulePutsBothReplicasAtOneLevelWhileTheSharedUpstreamsBreakerIsOpenAndTakesThemBack()
+      throws Exception {
+    Gateway a = fleet.get(0);
+    Gateway b = fleet.get(1);
+    assertThat(write(a).statusCode()).isEqualTo(202);
+    // The shared signal: graph's breaker opens on every replica (an operator holds it open for the fleet).
+    assertThat(admin(a, "PUT", "/admin/control/breaker/upstream:graph", ONCALL, "{\"value\": \"open\"}")
+        .statusCode()).isEqualTo(200);
+    eventually("both replicas are read-only", () -> refusesWrites(a) && refusesWrites(b));
+    assertThat(admin(b, "GET", "/admin/control/degradation/upstream:graph", ONCALL, null).body())
+        .contains("\"value\":\"READ_ONLY\"", "\"source\":\"HEALTH_RULE\"", "\"set_by\":\"graph-breaker\"");
+
+    assertThat(admin(b, "DELETE", "/admin/control/breaker/upstream:graph", ONCALL, null).statusCode())
+        .isEqualTo(200);
+    eventually("both replicas take writes again", () -> !refusesWrites(a) && !refusesWrites(b));
+    eventually("each replica told the webhook of both transitions", () -> hooked.size() >= 4);
+    assertThat(hooked).filteredOn(h -> h.contains("\"transition\":\"entered\"")).hasSize(2)
+        .allSatisfy(h -> assertThat(h).contains("\"rule\":\"graph-breaker\"", "\"level\":\"READ_ONLY\""));
+    assertThat(hooked).filteredOn(h -> h.contains("\"transition\":\"exited\"")).hasSize(2);
   }
 
   private HttpResponse<String> events(Gateway g, String tenant) {

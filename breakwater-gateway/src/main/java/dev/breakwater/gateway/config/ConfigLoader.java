@@ -193,11 +193,13 @@ public final class ConfigLoader {
       List<RouteConfig> routes = routes(root, upstreams);
       Map<String, SloConfig> slos = new SloReader(r).slos(root, routes);
       TracingConfig tracing = TracingReader.tracing(root);
+      HealthConfig health = HealthRulesReader.health(root, upstreams, routes, slos);
       if (!r.problems().isEmpty() || server == null || admin == null || state == null || identity == null
-          || policies == null || upstreams == null || routes == null || slos == null) {
+          || policies == null || upstreams == null || routes == null || slos == null || health == null) {
         return null;
       }
-      return new GatewayConfig(server, admin, state, identity, policies, upstreams, routes, source, slos, tracing);
+      return new GatewayConfig(server, admin, state, identity, policies, upstreams, routes, source, slos, tracing,
+          health);
     }
 
     // ---------------------------------------------------------------------------------------------- listeners

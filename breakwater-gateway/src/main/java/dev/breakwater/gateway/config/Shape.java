@@ -83,6 +83,9 @@ sealed interface Shape {
   Obj LATENCY_OBJECTIVE = obj("threshold", "percent");
   Obj SLO = obj("routes", "window", "availability", "latency", LATENCY_OBJECTIVE);
   Obj TRACING = obj("otlpEndpoint", "sampleRatio", "serviceName");
+  Obj HEALTH_RULE = obj("name", "signal", "upstream", "slo", "sli", "window", "slowerThan", "enter", "exit",
+      "minCalls", "level", "target", "minDwell");
+  Obj HEALTH = obj("evaluateEvery", "webhook", "rules", new ListOf(HEALTH_RULE));
 
   /** The whole file. */
   Obj ROOT = obj(
@@ -94,5 +97,6 @@ sealed interface Shape {
       "upstreams", new MapOf(UPSTREAM),
       "routes", new ListOf(ROUTE),
       "slos", new MapOf(SLO),
-      "tracing", TRACING);
+      "tracing", TRACING,
+      "health", HEALTH);
 }

@@ -48,10 +48,10 @@ public final class RouteRuntime {
    * Builds the engine, pipelines and upstream clients of {@code config} on {@code stores}; with a {@code previous}
    * engine (on reload), the new one takes over its state; {@code budgets} (the gateway's, outliving reloads) takes the
    * config's objectives and listens to the new engine; {@code tracing} is the tracing listener, null when tracing is
-   * off.
+   * off; {@code callRates} (the gateway's) counts each upstream's attempts for the health rules.
    */
   public RouteRuntime(GatewayConfig config, Vertx vertx, StateStores stores, BreakwaterMetrics metrics,
-      BudgetTracker budgets, Breakwater previous, BreakwaterListener tracing) {
+      BudgetTracker budgets, Breakwater previous, BreakwaterListener tracing, BreakwaterListener callRates) {
     this.config = config;
     budgets.configure(config);
     this.stores = stores;
@@ -83,6 +83,7 @@ public final class RouteRuntime {
         .policies(policies.build())
         .listener(metrics)
         .listener(budgets)
+        .listener(callRates)
         .rateLimitStore(stores.rateLimits())
         .throttleGateStore(stores.gates())
         .controlPlane(stores.control())
