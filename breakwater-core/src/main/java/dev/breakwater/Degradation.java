@@ -8,14 +8,28 @@ public enum Degradation {
   DEGRADED,
   /** Writes are rejected with READ_ONLY; reads run. */
   READ_ONLY,
+  /**
+   * The upstream is never called: a read is answered from the cache (fresh, or a stale entry within its
+   * stale-if-error window) or by the pipeline's fallback, else every call is rejected with DEGRADED and a
+   * Retry-After. At an upstream's target this is the "dependency disabled" level: its routes serve their fallback.
+   */
+  CACHED_ONLY,
   /** Every call is rejected with MAINTENANCE. */
   MAINTENANCE;
+
+  /** How long a caller refused at this level is told to wait, or null when the level says nothing about it. */
+  public java.time.Duration retryAfter() {
+    return this == MAINTENANCE ? java.time.Duration.ofSeconds(60)
+        : this == CACHED_ONLY ? java.time.Duration.ofSeconds(30) : null;
+  }
 
   /** The error a call of this kind and lane gets at this level, or {@code null} if it may run. */
   public ErrorCode rejects(OperationKind kind, Lane lane) {
     switch (this) {
       case MAINTENANCE:
         return ErrorCode.MAINTENANCE;
+      case CACHED_ONLY:
+        return ErrorCode.DEGRADED;
       case READ_ONLY:
         return kind == OperationKind.READ ? null : ErrorCode.READ_ONLY;
       case DEGRADED:

@@ -66,6 +66,34 @@ class EngineControlTest {
   }
 
   @Test
+  void cachedOnlyAnswersFromTheCacheOrAStaleEntryAndNeverCallsTheUpstream() {
+    Breakwater bw = Breakwater.builder().timeSource(time).executor(Runnable::run)
+        .policies(Policies.builder().cache("c", dev.breakwater.cache.CacheConfig.of(Duration.ofSeconds(30))
+            .withStaleIfError(Duration.ofMinutes(5))).build()).build();
+    Pipeline<String> folders = bw.<String>pipeline(PipelineConfig.named("folders").withUpstream("graph")
+        .withCache("c")).build();
+    CallContext cached = CallContext.builder().tenant("contoso").operation("folders").resource("/a").build();
+    CallContext other = CallContext.builder().tenant("contoso").operation("folders").resource("/b").build();
+    int[] upstreamCalls = {0};
+    assertThat(folders.execute(cached, () -> "fresh-" + ++upstreamCalls[0])).isEqualTo("fresh-1");
+
+    bw.controlPlane().set(ControlKey.of(ControlKind.DEGRADATION, Target.upstream("graph")),
+        new Setting.Level(Degradation.CACHED_ONLY), "oncall", null);
+    assertThat(folders.execute(cached, () -> "fresh-" + ++upstreamCalls[0])).isEqualTo("fresh-1");
+    time.advance(Duration.ofMinutes(1)); // past the ttl, inside stale-if-error
+    assertThat(folders.execute(cached, () -> "fresh-" + ++upstreamCalls[0])).isEqualTo("fresh-1");
+    assertThatThrownBy(() -> folders.execute(other, () -> "fresh-" + ++upstreamCalls[0]))
+        .isInstanceOfSatisfying(BreakwaterException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.DEGRADED);
+          assertThat(e.retryAfter()).contains(Duration.ofSeconds(30));
+        });
+    CallContext write = CallContext.builder().tenant("contoso").operation("send").kind(OperationKind.WRITE).build();
+    assertThatThrownBy(() -> folders.execute(write, () -> "sent"))
+        .isInstanceOfSatisfying(BreakwaterException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DEGRADED));
+    assertThat(upstreamCalls[0]).isEqualTo(1);
+  }
+
+  @Test
   void theEnginesOwnApiGoesThroughTheControlPlane() {
     Breakwater bw = engine(null);
     bw.setDegradation("graph", Degradation.MAINTENANCE);

@@ -220,7 +220,7 @@ class GatewayControlFleetTest {
     assertBad(admin(a, "PUT", "/admin/control/rollout/global", ONCALL, "{\"value\": 101}"),
         "rollout: 101 (expected: a percentage from 0 to 100)");
     assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"value\": \"panic\"}"),
-        "degradation: panic (expected: one of normal, degraded, read_only, maintenance)");
+        "degradation: panic (expected: one of normal, degraded, read_only, cached_only, maintenance)");
     assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"value\": \"read_only\""),
         "the body is not a JSON object");
     assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"level\": \"read_only\"}"),

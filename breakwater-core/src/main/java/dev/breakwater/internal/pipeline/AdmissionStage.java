@@ -9,7 +9,6 @@ import dev.breakwater.event.Events;
 import dev.breakwater.internal.Engine;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitDecision;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -79,7 +78,7 @@ final class AdmissionStage<T> {
       if (events.active()) {
         events.emit(l -> l.onDegradationReject(pipeline, ctx, code));
       }
-      throw new BreakwaterException(code, "rejected by degradation level " + level, code == ErrorCode.MAINTENANCE ? Duration.ofSeconds(60) : null,
+      throw new BreakwaterException(code, "rejected by degradation level " + level, level.retryAfter(),
           ctx.correlationId());
     }
   }
