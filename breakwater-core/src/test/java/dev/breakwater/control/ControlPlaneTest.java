@@ -233,7 +233,7 @@ class ControlPlaneTest {
         "rollout: 101 (expected: a percentage from 0 to 100)");
     assertThatThrownBy(() -> ControlKind.ROLLOUT.parse("ten")).hasMessageContaining("rollout: ten");
     assertThatThrownBy(() -> ControlKind.DEGRADATION.parse("panic")).hasMessage(
-        "degradation: panic (expected: one of normal, degraded, read_only, cached_only, maintenance)");
+        "degradation: panic (expected: one of normal, degraded, read_only, cached_only, emergency, maintenance)");
     assertThatThrownBy(() -> ControlKey.of(ControlKind.BREAKER, Target.global())).hasMessage(
         "breaker target: global (expected: upstream:NAME)");
     assertThatThrownBy(() -> Target.upstream("")).hasMessage("a upstream target needs a name");

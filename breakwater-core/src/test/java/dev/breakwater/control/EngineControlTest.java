@@ -94,6 +94,32 @@ class EngineControlTest {
   }
 
   @Test
+  void degradedShedsNonEssentialWorkAndEmergencyRunsOnlyCriticalCalls() {
+    Breakwater bw = engine(null);
+    Pipeline<String> mail = pipeline(bw, "mail");
+    CallContext.Builder read = CallContext.builder().tenant("contoso").operation("list");
+    CallContext optional = read.criticality(dev.breakwater.Criticality.NON_ESSENTIAL).build();
+    CallContext standard = read.criticality(dev.breakwater.Criticality.STANDARD).build();
+    CallContext critical = read.criticality(dev.breakwater.Criticality.CRITICAL).build();
+    ControlKey global = ControlKey.of(ControlKind.DEGRADATION, Target.global());
+
+    bw.controlPlane().set(global, new Setting.Level(Degradation.DEGRADED), "oncall", null);
+    assertThatThrownBy(() -> mail.execute(optional, () -> "ok"))
+        .isInstanceOfSatisfying(BreakwaterException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DEGRADED));
+    assertThat(mail.execute(standard, () -> "ok")).isEqualTo("ok");
+
+    bw.controlPlane().set(global, new Setting.Level(Degradation.EMERGENCY), "oncall", null);
+    assertThatThrownBy(() -> mail.execute(standard, () -> "ok"))
+        .isInstanceOfSatisfying(BreakwaterException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.DEGRADED);
+          assertThat(e.retryAfter()).contains(Duration.ofSeconds(60));
+        });
+    assertThat(mail.execute(critical, () -> "ok")).isEqualTo("ok");
+    CallContext criticalWrite = critical.toBuilder().kind(OperationKind.WRITE).build();
+    assertThat(mail.execute(criticalWrite, () -> "sent")).isEqualTo("sent");
+  }
+
+  @Test
   void theEnginesOwnApiGoesThroughTheControlPlane() {
     Breakwater bw = engine(null);
     bw.setDegradation("graph", Degradation.MAINTENANCE);

@@ -87,12 +87,14 @@ class GatewayControlFleetTest {
         "    endpoints:",
         "      - http://127.0.0.1:" + closed,
         "routes:",
-        "  - { name: events, path: /v1.0/me/events, upstream: graph, operation: events, rateLimits: [one] }",
+        "  - { name: events, path: /v1.0/me/events, upstream: graph, operation: events, rateLimits: [one],"
+            + " essential: false }",
         "  - { name: gone, path: /gone, upstream: down, operation: gone }",
         "  - { name: send, path: /v1.0/me/sendMail, upstream: graph, operation: send }",
         "  - { name: messages, path: /v1.0/me/messages, upstream: graph, operation: list }",
         "health:",
         "  evaluateEvery: 100ms",
+        "  emergency: { routes: [messages], tenants: [vip] }",
         "  webhook: http://127.0.0.1:" + hook.getAddress().getPort() + "/hook",
         "  rules:",
         "    - { name: graph-breaker, signal: breaker_open, upstream: graph, level: read_only, minDwell: 1s }",
@@ -220,7 +222,7 @@ class GatewayControlFleetTest {
     assertBad(admin(a, "PUT", "/admin/control/rollout/global", ONCALL, "{\"value\": 101}"),
         "rollout: 101 (expected: a percentage from 0 to 100)");
     assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"value\": \"panic\"}"),
-        "degradation: panic (expected: one of normal, degraded, read_only, cached_only, maintenance)");
+        "degradation: panic (expected: one of normal, degraded, read_only, cached_only, emergency, maintenance)");
     assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"value\": \"read_only\""),
         "the body is not a JSON object");
     assertBad(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"level\": \"read_only\"}"),
@@ -255,6 +257,28 @@ class GatewayControlFleetTest {
     assertThat(hooked).filteredOn(h -> h.contains("\"transition\":\"entered\"")).hasSize(2)
         .allSatisfy(h -> assertThat(h).contains("\"rule\":\"graph-breaker\"", "\"level\":\"READ_ONLY\""));
     assertThat(hooked).filteredOn(h -> h.contains("\"transition\":\"exited\"")).hasSize(2);
+  }
+
+  @Test
+  void degradedShedsTheNonEssentialRouteAndEmergencyServesOnlyTheAllowListedRoutesAndTenants() throws Exception {
+    Gateway a = fleet.get(0);
+    assertThat(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"value\": \"degraded\"}")
+        .statusCode()).isEqualTo(200);
+    HttpResponse<String> shed = events(a, "contoso");
+    assertThat(shed.statusCode()).isEqualTo(503);
+    assertThat(shed.body()).contains("\"code\":\"DEGRADED\"");
+    assertThat(read(a).statusCode()).isEqualTo(200);
+
+    assertThat(admin(a, "PUT", "/admin/control/degradation/global", ONCALL, "{\"value\": \"emergency\"}")
+        .statusCode()).isEqualTo(200);
+    assertThat(read(a).statusCode()).isEqualTo(200); // messages is allow-listed
+    HttpResponse<String> refused = write(a);
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.body()).contains("\"code\":\"DEGRADED\"", "\"retry_after_seconds\":60");
+    HttpResponse<String> vip = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.port()
+        + "/v1.0/me/sendMail")).header("X-Tenant-Id", "vip").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(vip.statusCode()).isEqualTo(202); // an allow-listed tenant
   }
 
   private HttpResponse<String> events(Gateway g, String tenant) {

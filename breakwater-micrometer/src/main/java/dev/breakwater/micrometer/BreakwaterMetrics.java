@@ -500,7 +500,7 @@ public final class BreakwaterMetrics implements BreakwaterListener {
       // Targets are configured names (or global): a bounded set, held as long as this listener.
       Gauge.builder("breakwater.control.value", v, AtomicInteger::get)
           .description("A control's effective value at a target on this replica (degradation: 0 normal, 1 degraded, "
-              + "2 read_only, 3 cached_only, 4 maintenance; enabled: 1/0; rollout: percent; breaker: -1 unforced, 0 open, 1 closed, "
+              + "2 read_only, 3 cached_only, 4 emergency, 5 maintenance; enabled: 1/0; rollout: percent; breaker: -1 unforced, 0 open, 1 closed, "
               + "2 disabled)")
           .tag("control", control).tag("target", target)
           .strongReference(true)

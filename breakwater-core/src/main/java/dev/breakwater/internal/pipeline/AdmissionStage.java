@@ -73,7 +73,7 @@ final class AdmissionStage<T> {
   /** Degradation: the operator's level may reject the call before it costs anything. */
   private void admit(CallContext ctx) {
     Degradation level = engine.control.level(pipeline.name(), plan.upstreamOf(ctx));
-    ErrorCode code = level.rejects(ctx.kind(), ctx.lane());
+    ErrorCode code = level.rejects(ctx.kind(), ctx.lane(), ctx.criticality());
     if (code != null) {
       if (events.active()) {
         events.emit(l -> l.onDegradationReject(pipeline, ctx, code));

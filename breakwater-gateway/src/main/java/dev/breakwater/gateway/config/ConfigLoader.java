@@ -1005,12 +1005,13 @@ public final class ConfigLoader {
         m.problem("defaultTenant", "no defaultTenant when tenantRequired is true (a default tenant means requests"
             + " without one are taken)");
       }
+      boolean essential = m.bool("essential", true);
       if (m.failed()) {
         return null;
       }
       return new RouteConfig(name, path, pattern, methods, upstream, operation, domain, kind, lane, cost, bulkhead,
           writeBulkhead, rateLimits, idempotency, cache, cacheShared, cacheCredentialed, invalidates, tenantRequired,
-          defaultTenant, timeout, retry);
+          defaultTenant, timeout, retry, essential);
     }
 
     private static <E> Map<String, E> options(E[] values, Function<E, String> spelling) {

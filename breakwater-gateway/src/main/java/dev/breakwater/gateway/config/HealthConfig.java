@@ -7,23 +7,35 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * The health rules: signals mapped to degradation levels, with separate enter and exit thresholds and a minimum dwell
- * so a level never flaps, evaluated every {@code evaluateEvery}; each transition optionally POSTed to a webhook.
+ * The degradation levels' configuration: health rules (signals mapped to levels, with separate enter and exit
+ * thresholds and a minimum dwell so a level never flaps, evaluated every {@code evaluateEvery}; each transition
+ * optionally POSTed to a webhook) and who still runs at the emergency level.
  *
- * @param rules         the rules, in file order
- * @param webhook       where each transition is POSTed as JSON, or null
- * @param evaluateEvery how often the signals are read
+ * @param rules            the rules, in file order
+ * @param webhook          where each transition is POSTed as JSON, or null
+ * @param evaluateEvery    how often the signals are read
+ * @param emergencyRoutes  the routes whose calls still run at the emergency level
+ * @param emergencyTenants the tenants whose calls still run at the emergency level
  */
-public record HealthConfig(List<Rule> rules, URI webhook, Duration evaluateEvery) {
-  /** No rules: nothing is evaluated. */
+public record HealthConfig(List<Rule> rules, URI webhook, Duration evaluateEvery, Set<String> emergencyRoutes,
+    Set<String> emergencyTenants) {
+  /** No rules, nobody allow-listed. */
   public static final HealthConfig NONE = new HealthConfig(List.of(), null, Duration.ofSeconds(1));
 
-  /** Copies the rules. */
+  /** Rules without an emergency allow-list. */
+  public HealthConfig(List<Rule> rules, URI webhook, Duration evaluateEvery) {
+    this(rules, webhook, evaluateEvery, Set.of(), Set.of());
+  }
+
+  /** Copies the rules and the allow-lists. */
   public HealthConfig {
     rules = List.copyOf(rules);
     Objects.requireNonNull(evaluateEvery, "evaluateEvery");
+    emergencyRoutes = Set.copyOf(emergencyRoutes);
+    emergencyTenants = Set.copyOf(emergencyTenants);
   }
 
   /** What a rule watches. */

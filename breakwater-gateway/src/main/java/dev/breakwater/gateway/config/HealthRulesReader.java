@@ -66,7 +66,48 @@ final class HealthRulesReader {
         }
       }
     }
-    return m.failed() ? null : new HealthConfig(rules, webhook, every);
+    Set<String> routeNames = new HashSet<>();
+    if (routes != null) {
+      routes.forEach(x -> routeNames.add(x.name()));
+    }
+    Set<String> emergencyRoutes = new HashSet<>();
+    Set<String> emergencyTenants = new HashSet<>();
+    if (m.has("emergency")) {
+      Mapping e = m.mapping("emergency");
+      if (e == null) {
+        m.fail();
+      } else {
+        names(e, "routes", routes == null ? null : routeNames, emergencyRoutes);
+        names(e, "tenants", null, emergencyTenants);
+        if (e.failed()) {
+          m.fail();
+        }
+      }
+    }
+    return m.failed() ? null : new HealthConfig(rules, webhook, every, emergencyRoutes, emergencyTenants);
+  }
+
+  /** A list of names under {@code key}; with {@code known}, each must be one of them. */
+  private static void names(Mapping m, String key, Set<String> known, Set<String> out) {
+    if (!m.has(key)) {
+      return;
+    }
+    List<Value> items = m.value(key).items("a list of " + key);
+    if (items == null) {
+      m.fail();
+      return;
+    }
+    for (Value v : items) {
+      String s = v.string();
+      if (s == null) {
+        m.fail();
+      } else if (known != null && !known.contains(s)) {
+        v.problem("one of " + known.stream().sorted().toList());
+        m.fail();
+      } else {
+        out.add(s);
+      }
+    }
   }
 
   private static Rule rule(Mapping r, Set<String> names, Map<String, UpstreamConfig> upstreams,

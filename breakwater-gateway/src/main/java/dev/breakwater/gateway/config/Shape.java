@@ -78,14 +78,15 @@ sealed interface Shape {
       "maxConnections", "protocol", "caFile");
   Obj ROUTE = obj("name", "path", "pattern", "methods", "upstream", "operation", "domain", "kind", "lane", "cost",
       "bulkhead", "writeBulkhead", "rateLimits", "idempotency", "cache", "cacheShared", "cacheCredentialed",
-      "invalidates", "tenantRequired", "defaultTenant", "timeout", "retry");
+      "invalidates", "tenantRequired", "defaultTenant", "timeout", "retry", "essential");
 
   Obj LATENCY_OBJECTIVE = obj("threshold", "percent");
   Obj SLO = obj("routes", "window", "availability", "latency", LATENCY_OBJECTIVE);
   Obj TRACING = obj("otlpEndpoint", "sampleRatio", "serviceName");
   Obj HEALTH_RULE = obj("name", "signal", "upstream", "slo", "sli", "window", "slowerThan", "enter", "exit",
       "minCalls", "level", "target", "minDwell");
-  Obj HEALTH = obj("evaluateEvery", "webhook", "rules", new ListOf(HEALTH_RULE));
+  Obj EMERGENCY = obj("routes", "tenants");
+  Obj HEALTH = obj("evaluateEvery", "webhook", "rules", new ListOf(HEALTH_RULE), "emergency", EMERGENCY);
 
   /** The whole file. */
   Obj ROOT = obj(

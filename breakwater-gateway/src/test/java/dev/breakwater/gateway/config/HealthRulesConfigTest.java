@@ -50,7 +50,7 @@ class HealthRulesConfigTest {
         "gateway.yaml:32: health.rules[0].upstream: \"grahp\" (expected: one of [graph])",
         "gateway.yaml:33: health.rules[1].exit: 50 (expected: a value from 0 to enter (10.0): the rule exits once the"
             + " signal is at or below it)",
-        "gateway.yaml:33: health.rules[1].level: \"panic\" (expected: one of normal, degraded, read_only, cached_only, maintenance)",
+        "gateway.yaml:33: health.rules[1].level: \"panic\" (expected: one of normal, degraded, read_only, cached_only, emergency, maintenance)",
         "gateway.yaml:34: health.rules[2].target: \"upstream:nope\" (expected: upstream:NAME with NAME one of [graph])",
         "gateway.yaml:35: health.rules[3].slo: \"reads\" (expected: an SLO name; none are defined under slos)",
         "gateway.yaml:36: health.rules[4].name: \"a\" (expected: a name no other rule has)",

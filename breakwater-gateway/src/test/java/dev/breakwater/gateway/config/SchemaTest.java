@@ -89,7 +89,8 @@ class SchemaTest {
         + "slos:\n  reads: { routes: [GET /v1.0/me/messages], window: 7d, availability: 99,"
         + " latency: { threshold: 1s, percent: 90 } }\n"
         + "tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.5, serviceName: edge }\n"
-        + "health:\n  evaluateEvery: 2s\n  webhook: http://127.0.0.1:9000/hook\n  rules:\n"
+        + "health:\n  evaluateEvery: 2s\n  webhook: http://127.0.0.1:9000/hook\n"
+        + "  emergency: { routes: [GET /v1.0/me/messages], tenants: [vip] }\n  rules:\n"
         + "    - { name: a, signal: slow_calls, upstream: graph, slowerThan: 2s, window: 2m, enter: 50, exit: 10,"
         + " minCalls: 20, level: degraded, target: global, minDwell: 1m }\n"
         + "    - { name: b, signal: burn_rate, slo: reads, sli: latency, window: 1h, enter: 10, level: degraded }\n";
