@@ -159,9 +159,9 @@ public final class Engine {
 
   /**
    * Takes over the state of the engine this one replaces. Operator settings always carry over (the control plane is
-   * shared, and forced breaker states are kept even when the breaker's config changed); a breaker, a registry of per-tenant breakers
-   * or a retry budget carries over whole (windows, open state, spent budget) when its config is unchanged; a
-   * bulkhead always carries over, resized in place when its limit changed, so the permits of calls in flight stay
+   * shared, and forced breaker states are kept even when the breaker's config changed); a breaker, a registry of
+   * per-tenant breakers or a retry budget carries over whole (windows, open state, spent budget) when its config is
+   * unchanged; a bulkhead always carries over, resized in place when its limit changed, so the permits of calls in flight stay
    * counted. State under a config name that no longer exists is dropped.
    */
   private void carryOver(Engine old) {

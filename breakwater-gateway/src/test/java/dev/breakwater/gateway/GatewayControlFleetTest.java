@@ -3,6 +3,7 @@ package dev.breakwater.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.gateway.config.ConfigLoader;
+import dev.breakwater.redis.testing.Poll;
 import dev.breakwater.redis.testing.RedisExtension;
 import dev.breakwater.simulator.Simulator;
 import dev.breakwater.simulator.SimulatorConfig;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @org.junit.jupiter.api.extension.ExtendWith(LeakDetection.class)
 class GatewayControlFleetTest {
+  private static final java.time.Duration WAIT = java.time.Duration.ofSeconds(30);
   @RegisterExtension
   static final RedisExtension REDIS = RedisExtension.standalone();
   @RegisterExtension
@@ -129,16 +130,6 @@ class GatewayControlFleetTest {
         .header("X-Tenant-Id", "contoso").build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + 30_000_000_000L;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not within 30 s: " + what);
-      }
-      Thread.sleep(10);
-    }
-  }
-
   private boolean refusesWrites(Gateway g) {
     try {
       HttpResponse<String> r = write(g);
@@ -158,7 +149,7 @@ class GatewayControlFleetTest {
     assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
     assertThat(set.body()).contains("\"value\":\"READ_ONLY\"", "\"source\":\"OPERATOR\"", "\"set_by\":\"oncall\"");
 
-    eventually("replica b refuses writes", () -> refusesWrites(b));
+    Poll.until("replica b refuses writes", WAIT, () -> refusesWrites(b));
     assertThat(read(b).statusCode()).isEqualTo(200);
     HttpResponse<String> state = admin(b, "GET", "/admin/control", AUTOMATION, null);
     assertThat(state.body()).contains("{\"control\":\"degradation\",\"target\":\"global\",\"value\":\"READ_ONLY\","
@@ -171,7 +162,7 @@ class GatewayControlFleetTest {
 
     assertThat(admin(b, "DELETE", "/admin/control/degradation/global", AUTOMATION, null).statusCode())
         .isEqualTo(200);
-    eventually("replica a takes writes again", () -> !refusesWrites(a));
+    Poll.until("replica a takes writes again", WAIT, () -> !refusesWrites(a));
   }
 
   @Test
@@ -196,7 +187,7 @@ class GatewayControlFleetTest {
     HttpResponse<String> open = admin(fleet.get(0), "POST", "/admin/breakers/graph/open", "legacy-token-0123456789",
         null);
     assertThat(open.body()).contains("\"state\":\"FORCED_OPEN\"", "\"set_by\":\"admin\"");
-    eventually("replica b's breaker is open", () -> {
+    Poll.until("replica b's breaker is open", WAIT, () -> {
       try {
         return read(fleet.get(1)).body().contains("\"code\":\"CIRCUIT_OPEN\"");
       } catch (Exception e) {
@@ -204,7 +195,7 @@ class GatewayControlFleetTest {
       }
     });
     assertThat(admin(fleet.get(1), "POST", "/admin/breakers/graph/reset", ONCALL, null).statusCode()).isEqualTo(200);
-    eventually("replica a's breaker is released", () -> {
+    Poll.until("replica a's breaker is released", WAIT, () -> {
       try {
         return read(fleet.get(0)).statusCode() == 200;
       } catch (Exception e) {
@@ -246,14 +237,14 @@ class GatewayControlFleetTest {
     // The shared signal: graph's breaker opens on every replica (an operator holds it open for the fleet).
     assertThat(admin(a, "PUT", "/admin/control/breaker/upstream:graph", ONCALL, "{\"value\": \"open\"}")
         .statusCode()).isEqualTo(200);
-    eventually("both replicas are read-only", () -> refusesWrites(a) && refusesWrites(b));
+    Poll.until("both replicas are read-only", WAIT, () -> refusesWrites(a) && refusesWrites(b));
     assertThat(admin(b, "GET", "/admin/control/degradation/upstream:graph", ONCALL, null).body())
         .contains("\"value\":\"READ_ONLY\"", "\"source\":\"HEALTH_RULE\"", "\"set_by\":\"graph-breaker\"");
 
     assertThat(admin(b, "DELETE", "/admin/control/breaker/upstream:graph", ONCALL, null).statusCode())
         .isEqualTo(200);
-    eventually("both replicas take writes again", () -> !refusesWrites(a) && !refusesWrites(b));
-    eventually("each replica told the webhook of both transitions", () -> hooked.size() >= 4);
+    Poll.until("both replicas take writes again", WAIT, () -> !refusesWrites(a) && !refusesWrites(b));
+    Poll.until("each replica told the webhook of both transitions", WAIT, () -> hooked.size() >= 4);
     assertThat(hooked).filteredOn(h -> h.contains("\"transition\":\"entered\"")).hasSize(2)
         .allSatisfy(h -> assertThat(h).contains("\"rule\":\"graph-breaker\"", "\"level\":\"READ_ONLY\""));
     assertThat(hooked).filteredOn(h -> h.contains("\"transition\":\"exited\"")).hasSize(2);
@@ -329,7 +320,7 @@ class GatewayControlFleetTest {
     Gateway b = fleet.get(1);
     assertThat(admin(b, "PUT", "/admin/control/rollout/global", ONCALL, "{\"value\": 10}").statusCode())
         .isEqualTo(200);
-    eventually("replica a has the rollout", () -> {
+    Poll.until("replica a has the rollout", WAIT, () -> {
       try {
         return admin(a, "GET", "/admin/control/rollout/global", ONCALL, null).body().contains("\"value\":\"10\"");
       } catch (Exception e) {

@@ -14,14 +14,13 @@ import dev.breakwater.control.ControlPlane;
 import dev.breakwater.control.ControlSource;
 import dev.breakwater.control.Setting;
 import dev.breakwater.control.Target;
+import dev.breakwater.redis.testing.Poll;
 import dev.breakwater.redis.testing.RedisServer;
 import dev.breakwater.time.TimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * Each test owns its redis-server (one is killed).
  */
 class ControlFleetTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
   private static final ControlKey GRAPH = ControlKey.of(ControlKind.DEGRADATION, Target.upstream("graph"));
 
   private RedisServer server;
@@ -63,28 +63,18 @@ class ControlFleetTest {
     return plane;
   }
 
-  private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not within 30 s: " + what);
-      }
-      Thread.sleep(10);
-    }
-  }
-
   @Test
   void aChangeOnOneReplicaReachesTheOtherWithWhoMadeIt() throws Exception {
     ControlPlane a = replica(null);
     ControlPlane b = replica(null);
     a.set(GRAPH, new Setting.Level(Degradation.READ_ONLY), "oncall", null).toCompletableFuture().join();
     assertThat(a.level(null, "graph")).isEqualTo(Degradation.READ_ONLY); // the writer reads its own write at once
-    eventually("b applies the change", () -> b.level(null, "graph") == Degradation.READ_ONLY);
+    Poll.until("b applies the change", WAIT, () -> b.level(null, "graph") == Degradation.READ_ONLY);
     assertThat(b.effective(GRAPH).setBy()).isEqualTo("oncall");
     assertThat(b.effective(GRAPH).source()).isEqualTo(ControlSource.OPERATOR);
 
     b.clear(GRAPH, "oncall2").toCompletableFuture().join();
-    eventually("a applies the removal", () -> a.level(null, "graph") == Degradation.NORMAL);
+    Poll.until("a applies the removal", WAIT, () -> a.level(null, "graph") == Degradation.NORMAL);
   }
 
   @Test
@@ -100,8 +90,8 @@ class ControlFleetTest {
     }
     writes.forEach(java.util.concurrent.CompletableFuture::join);
     ControlPlane late = replica(null);
-    eventually("every replica holds the store's last write", () -> a.effective(GRAPH).equals(late.effective(GRAPH))
-        && b.effective(GRAPH).equals(late.effective(GRAPH)));
+    Poll.until("every replica holds the store's last write", WAIT,
+        () -> a.effective(GRAPH).equals(late.effective(GRAPH)) && b.effective(GRAPH).equals(late.effective(GRAPH)));
   }
 
   @Test
@@ -122,7 +112,7 @@ class ControlFleetTest {
         System.currentTimeMillis(), 0, 1);
     server.call("HSET", config().keyPrefix() + ":control", ControlCodec.key(GRAPH), ControlCodec.entry(entry));
     server.call("HSET", config().keyPrefix() + ":control", "rev", "1");
-    eventually("b resyncs", () -> b.level(null, "graph") == Degradation.DEGRADED);
+    Poll.until("b resyncs", WAIT, () -> b.level(null, "graph") == Degradation.DEGRADED);
   }
 
   @Test
@@ -130,7 +120,7 @@ class ControlFleetTest {
     ControlPlane a = replica(null);
     ControlPlane b = replica(null);
     a.set(GRAPH, new Setting.Level(Degradation.READ_ONLY), "oncall", null).toCompletableFuture().join();
-    eventually("b applies the change", () -> b.level(null, "graph") == Degradation.READ_ONLY);
+    Poll.until("b applies the change", WAIT, () -> b.level(null, "graph") == Degradation.READ_ONLY);
 
     server.kill9();
     assertThatThrownBy(() -> a.set(GRAPH, new Setting.Level(Degradation.MAINTENANCE), "oncall", null)
@@ -142,7 +132,7 @@ class ControlFleetTest {
 
     server.restart();
     // A change made while b's subscription is re-established is found by b's resync after its reconnect.
-    eventually("a can write again", () -> {
+    Poll.until("a can write again", WAIT, () -> {
       try {
         a.set(GRAPH, new Setting.Level(Degradation.DEGRADED), "oncall", null).toCompletableFuture().join();
         return true;
@@ -150,6 +140,6 @@ class ControlFleetTest {
         return false;
       }
     });
-    eventually("b follows", () -> b.level(null, "graph") == Degradation.DEGRADED);
+    Poll.until("b follows", WAIT, () -> b.level(null, "graph") == Degradation.DEGRADED);
   }
 }

@@ -44,7 +44,8 @@ import java.util.concurrent.CompletableFuture;
  * GET  /admin/slos                             this replica's error budgets: per SLO and SLI, burn rate per window
  * GET|PUT|DELETE /admin/control[/{control}/{target}]   fleet-wide controls (see {@link ControlApi})
  * POST /admin/breakers/{upstream}/{open|close|reset}?config=NAME   shortcut for the breaker control
- * POST /admin/degradation?level=normal|degraded|read_only|cached_only|emergency|maintenance[&amp;upstream=U]   shortcut, degradation
+ * POST /admin/degradation?level=normal|degraded|read_only|cached_only|emergency|maintenance[&amp;upstream=U]
+ *                                            shortcut for the degradation control
  * POST /admin/reload                           reload the config file; 422 with the problems if it is invalid
  * POST /admin/cache/flush?route=R[&amp;tenant=T] | ?tenant=T | ?version=V[&amp;tenant=T]   drop cached entries
  * </pre>

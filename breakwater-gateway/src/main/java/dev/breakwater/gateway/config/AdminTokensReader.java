@@ -94,8 +94,8 @@ final class AdminTokensReader {
     }
     String sameSecret = secrets.putIfAbsent(t.token(), where);
     if (sameSecret != null) {
-      tokenAt.problemMessage("a token that " + sameSecret + " has too (expected: a token of its own, so its changes are "
-          + "logged under one name)");
+      tokenAt.problemMessage("a token that " + sameSecret
+          + " has too (expected: a token of its own, so its changes are logged under one name)");
       m.fail();
       return;
     }

@@ -9,7 +9,6 @@ import dev.breakwater.gateway.config.HealthConfig.Signal;
 import dev.breakwater.gateway.config.YamlReader.Mapping;
 import dev.breakwater.gateway.config.YamlReader.Value;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,7 +46,7 @@ final class HealthRulesReader {
     if (!m.failed() && (every.isZero() || every.isNegative())) {
       m.problem("evaluateEvery", "a positive duration such as 1s");
     }
-    URI webhook = m.has("webhook") ? url(m) : null;
+    URI webhook = m.has("webhook") ? m.httpUrl("webhook", URL_EXPECTED) : null;
     List<Rule> rules = new ArrayList<>();
     if (m.has("rules")) {
       List<Value> items = m.value("rules").items("a list of rules, each with name, signal and level");
@@ -168,7 +167,8 @@ final class HealthRulesReader {
     double exit = Double.NaN;
     if (signal != null && signal.measured()) {
       boolean percent = signal != Signal.BURN_RATE;
-      String expected = percent ? "a percentage above 0 and at most 100, such as 50" : "a burn rate above 0, such as 10";
+      String expected = percent ? "a percentage above 0 and at most 100, such as 50"
+          : "a burn rate above 0, such as 10";
       if (!r.has("enter")) {
         r.missing("enter", expected);
       } else {
@@ -245,24 +245,6 @@ final class HealthRulesReader {
       return null;
     }
     r.problem("target", "global, upstream:NAME or route:NAME");
-    return null;
-  }
-
-  private static URI url(Mapping m) {
-    String text = m.string("webhook", null);
-    if (text == null) {
-      return null;
-    }
-    try {
-      URI uri = new URI(text);
-      if (("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))
-          && uri.getHost() != null) {
-        return uri;
-      }
-    } catch (URISyntaxException e) {
-      // reported below, in the same words as a wrong scheme
-    }
-    m.problem("webhook", URL_EXPECTED);
     return null;
   }
 }

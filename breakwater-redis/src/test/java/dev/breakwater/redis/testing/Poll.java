@@ -3,8 +3,11 @@ package dev.breakwater.redis.testing;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** Bounded polling: the fixtures' only way to wait, so that no fixed sleep stands in for synchronization. */
-final class Poll {
+/**
+ * Bounded polling: the fixtures' (and the fleet tests') only way to wait, so that no fixed sleep stands in for
+ * synchronization.
+ */
+public final class Poll {
   static final Duration INTERVAL = Duration.ofMillis(50);
 
   private Poll() {}
@@ -13,7 +16,7 @@ final class Poll {
    * Calls {@code probe} every {@link #INTERVAL} until it returns a non-null value other than {@code Boolean.FALSE},
    * and returns that value; exceptions from the probe count as "not yet" and are reported if the deadline passes.
    */
-  static <T> T until(String what, Duration timeout, Callable<T> probe) {
+  public static <T> T until(String what, Duration timeout, Callable<T> probe) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Object lastObservation = null;
     while (true) {
