@@ -38,6 +38,7 @@ public final class HealthRules implements AutoCloseable {
   private final HealthSignals signals;
   private final TimeSource time;
   private final Consumer<String> webhook;
+  private final java.util.concurrent.Executor executor;
   private final Object lock = new Object();
   private HealthConfig config = HealthConfig.NONE;
   private Map<String, RuleState> states = new LinkedHashMap<>();
@@ -45,12 +46,17 @@ public final class HealthRules implements AutoCloseable {
   private Cancellable timer = Cancellable.NONE;
   private boolean closed;
 
-  /** Rules over {@code signals}, writing to {@code control}, told to {@code webhook} (a JSON body; may be null). */
-  public HealthRules(ControlPlane control, HealthSignals signals, TimeSource time, Consumer<String> webhook) {
+  /**
+   * Rules over {@code signals}, writing to {@code control}, told to {@code webhook} (a JSON body; may be null); each
+   * evaluation runs on {@code executor}, never on the clock's timer thread.
+   */
+  public HealthRules(ControlPlane control, HealthSignals signals, TimeSource time, Consumer<String> webhook,
+      java.util.concurrent.Executor executor) {
     this.control = control;
     this.signals = signals;
     this.time = time;
     this.webhook = webhook;
+    this.executor = executor;
   }
 
   /**
@@ -78,7 +84,7 @@ public final class HealthRules implements AutoCloseable {
       timer = Cancellable.NONE;
       return;
     }
-    timer = time.schedule(() -> {
+    timer = time.schedule(() -> executor.execute(() -> {
       try {
         evaluate();
       } catch (RuntimeException e) {
@@ -87,7 +93,7 @@ public final class HealthRules implements AutoCloseable {
       synchronized (lock) {
         schedule();
       }
-    }, config.evaluateEvery());
+    }), config.evaluateEvery());
   }
 
   /** One pass: reads every rule's signal, switches the rules whose conditions held, and writes the levels. */

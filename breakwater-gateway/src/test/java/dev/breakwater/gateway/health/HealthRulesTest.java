@@ -31,7 +31,7 @@ class HealthRulesTest {
   private final ControlPlane control = ControlPlane.inMemory(time);
   private final Signals signals = new Signals();
   private final List<String> posted = new ArrayList<>();
-  private final HealthRules rules = new HealthRules(control, signals, time, posted::add);
+  private final HealthRules rules = new HealthRules(control, signals, time, posted::add, Runnable::run);
 
   /** The signals as the test sets them: the input of the rules under test. */
   private static final class Signals implements HealthSignals {
