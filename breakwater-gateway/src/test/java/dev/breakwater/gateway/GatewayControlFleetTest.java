@@ -224,6 +224,8 @@ class GatewayControlFleetTest {
         "breaker target: global (expected: upstream:NAME)");
     assertBad(admin(a, "PUT", "/admin/control/panic/global", ONCALL, "{\"value\": \"on\"}"),
         "control: \\\"panic\\\" (expected: one of degradation, breaker, enabled, rollout)");
+    assertThat(admin(a, "GET", "/admin/control/degradation/upstream%3Agraph", ONCALL, null).body())
+        .contains("\"target\":\"upstream:graph\""); // the target is percent-decoded (route names hold spaces)
     assertThat(admin(a, "GET", "/admin/control", ONCALL, null).body()).isEqualTo(before);
     assertThat(admin(a, "GET", "/admin/control", "not-a-token-0123456789", null).statusCode()).isEqualTo(401);
   }

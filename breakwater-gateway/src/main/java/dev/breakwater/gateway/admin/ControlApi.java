@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * DELETE /admin/control/{control}/{target}   back to the health rules or the default
  * </pre>
  * {@code control} is {@code degradation}, {@code breaker}, {@code enabled} or {@code rollout}; {@code target} is
- * {@code global}, {@code upstream:NAME} or {@code route:NAME}.
+ * {@code global}, {@code upstream:NAME} or {@code route:NAME}, percent-encoded (route names may hold spaces).
  */
 final class ControlApi {
   private static final Logger AUDIT = LoggerFactory.getLogger("dev.breakwater.admin.audit");
@@ -187,7 +187,15 @@ final class ControlApi {
       throw new IllegalArgumentException("control: " + JsonText.quote(name) + " (expected: one of "
           + names(List.of(ControlKind.values())) + ")");
     }
-    return ControlKey.of(kind, target(rest.substring(slash + 1)));
+    // Route names may hold spaces and slashes ("GET /v1.0/me/messages"): the target is the rest, percent-decoded.
+    String target;
+    try {
+      target = java.net.URLDecoder.decode(rest.substring(slash + 1), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("target: a broken percent escape (expected: global, upstream:NAME or "
+          + "route:NAME, percent-encoded)");
+    }
+    return ControlKey.of(kind, target(target));
   }
 
   /** Reads {@code global}, {@code upstream:NAME} or {@code route:NAME}, naming only what the config defines. */
