@@ -45,22 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(python3 - <<'PY'
-import random, socket, sys
-for _ in range(1000):
-    p = random.randint(20000, 60000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-        print(p)
-        sys.exit(0)
-    except OSError:
-        pass
-    finally:
-        s.close()
-sys.exit("no free port")
-PY
-)
+PORT=$(free_port)
 
 if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
   echo "== building (breakwater-bench and the modules it needs)"

@@ -57,29 +57,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A loopback port that is free, and (for Cluster nodes) whose bus port +10000 is free too; never 6379.
-free_port() {
-  python3 - "$@" <<'PY'
-import random, socket, sys
-need_bus = len(sys.argv) > 1 and sys.argv[1] == "bus"
-def free(p):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-for _ in range(1000):
-    p = random.randint(20000, 29999) if need_bus else random.randint(20000, 60000)
-    if p != 6379 and free(p) and (not need_bus or free(p + 10000)):
-        print(p)
-        sys.exit(0)
-sys.exit("no free port")
-PY
-}
-
 # start_redis <port> <name> [extra redis-server args...]
 start_redis() {
   local port=$1 name=$2
