@@ -97,6 +97,18 @@ class ControlFleetTest {
   }
 
   @Test
+  void aChangeAfterRedisLostItsDataStillReachesReplicasHoldingOlderRevisions() throws Exception {
+    ControlPlane a = replica(null);
+    ControlPlane b = replica(null);
+    a.set(GRAPH, new Setting.Level(Degradation.READ_ONLY), "oncall", null).toCompletableFuture().join();
+    Poll.until("b applies the change", WAIT, () -> b.level(null, "graph") == Degradation.READ_ONLY);
+    server.call("FLUSHALL"); // a Redis without persistence that restarted, or a failover to an empty replica
+    a.set(GRAPH, new Setting.Level(Degradation.MAINTENANCE), "oncall", null).toCompletableFuture().join();
+    Poll.until("b applies the change made after the loss", WAIT,
+        () -> b.level(null, "graph") == Degradation.MAINTENANCE);
+  }
+
+  @Test
   void aRestartedReplicaFindsTheSettingsAgain() throws Exception {
     ControlPlane a = replica(null);
     a.set(GRAPH, new Setting.Level(Degradation.MAINTENANCE), "oncall", Duration.ofHours(1)).toCompletableFuture()
