@@ -14,6 +14,10 @@ import dev.breakwater.gateway.proxy.ProxyHandler;
 import dev.breakwater.gateway.runtime.RouteRuntime;
 import dev.breakwater.gateway.tracing.GatewayTracing;
 import dev.breakwater.gateway.runtime.StateStores;
+import dev.breakwater.gateway.health.GatewaySignals;
+import dev.breakwater.gateway.health.HealthRules;
+import dev.breakwater.gateway.health.UpstreamCallRates;
+import dev.breakwater.gateway.health.Webhook;
 import dev.breakwater.micrometer.BreakwaterMetrics;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitQuota;
@@ -55,6 +59,10 @@ public final class Gateway implements AutoCloseable, AdminOps {
   private final dev.breakwater.gateway.slo.BudgetTracker budgets =
       new dev.breakwater.gateway.slo.BudgetTracker(dev.breakwater.time.TimeSource.system());
   private final AtomicReference<RouteRuntime> runtime = new AtomicReference<>();
+  // Each upstream's recent failed and slow attempts, and the rules that read them with the other signals.
+  private final UpstreamCallRates callRates = new UpstreamCallRates(dev.breakwater.time.TimeSource.system());
+  private final HealthRules health;
+  private final Webhook webhook;
   // Callers that left before their answer was written: counted, not logged as errors.
   private final io.micrometer.core.instrument.Counter clientsGone = registry.counter("breakwater.gateway.clients.gone");
   private final ProxyHandler proxy;
@@ -77,13 +85,30 @@ public final class Gateway implements AutoCloseable, AdminOps {
     this.proxy = new ProxyHandler(runtime, vertx, clientsGone::increment, tracing.openTelemetry());
     try {
       this.runtime.set(new RouteRuntime(config, vertx, stores, metrics, budgets, null, tracing.listener(),
-          monitors));
+          callRates, monitors));
     } catch (RuntimeException e) {
       monitors.close();
       stores.close();
       tracing.close();
       throw e;
     }
+    this.webhook = config.health().webhook() == null ? null : new Webhook(vertx, config.health().webhook());
+    this.health = new HealthRules(stores.control(), new GatewaySignals(this::engine, stores::degraded, callRates,
+        budgets), dev.breakwater.time.TimeSource.system(), webhook, java.util.concurrent.ForkJoinPool.commonPool());
+    configureHealth(config);
+  }
+
+  /** Hands a config's health rules to the evaluator, and their slow-call thresholds to the call rates. */
+  private void configureHealth(GatewayConfig config) {
+    java.util.Map<String, long[]> slow = new java.util.HashMap<>();
+    for (dev.breakwater.gateway.config.HealthConfig.Rule r : config.health().rules()) {
+      if (r.slowerThan() != null) {
+        slow.merge(r.upstream(), new long[] {r.slowerThan().toNanos()}, (a, b) -> java.util.stream.LongStream
+            .concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).distinct().toArray());
+      }
+    }
+    callRates.watchSlowCalls(slow);
+    health.configure(config.health());
   }
 
   /** Starts a gateway on its own Vert.x instance and waits until both listeners are bound. */
@@ -200,6 +225,12 @@ public final class Gateway implements AutoCloseable, AdminOps {
     return registry.scrape();
   }
 
+  /** The operators' and health rules' settings, shared by the fleet with Redis; outlives reloads. */
+  @Override
+  public dev.breakwater.control.ControlPlane control() {
+    return stores.control();
+  }
+
   /** Health of the shared state store: empty when it is fine (or in memory), else the reason. */
   @Override
   public Optional<String> stateDegraded() {
@@ -249,7 +280,8 @@ public final class Gateway implements AutoCloseable, AdminOps {
     // The new engine takes over the old one's state (breakers, budgets, bulkhead permits in flight, operator
     // settings) wherever the config did not change: saving the file must not reset what the fleet has learnt.
     RouteRuntime old = runtime.getAndSet(new RouteRuntime(next, vertx, stores, metrics, budgets,
-        runtime.get().engine(), tracing.listener(), monitors));
+        runtime.get().engine(), tracing.listener(), callRates, monitors));
+    configureHealth(next);
     // Calls in flight finish on the clients they started with; close those once they can have drained.
     vertx.setTimer(Math.max(1000, next.server().drainTimeout().toMillis()), t -> old.close());
     LOG.info("reloaded {}: {} routes", next.source(), next.routes().size());
@@ -295,6 +327,9 @@ public final class Gateway implements AutoCloseable, AdminOps {
     }
     runtime.get().close();
     monitors.close();
+    if (health != null) {
+      health.close();
+    }
     stores.close();
     tracing.close();
   }
@@ -329,6 +364,10 @@ public final class Gateway implements AutoCloseable, AdminOps {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      health.close();
+      if (webhook != null) {
+        webhook.close();
+      }
       runtime.get().close();
       monitors.close();
       stores.close();

@@ -1,6 +1,7 @@
 package dev.breakwater.gateway.admin;
 
 import dev.breakwater.Breakwater;
+import dev.breakwater.control.ControlPlane;
 import dev.breakwater.gateway.cache.CacheFlush;
 import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.gateway.slo.BudgetTracker;
@@ -18,6 +19,9 @@ public interface AdminOps {
 
   /** The engine in force (for operators' controls). */
   Breakwater engine();
+
+  /** The settings operators control (degradation, forced breakers, kill switch, rollout), shared by the fleet. */
+  ControlPlane control();
 
   /** The throttle gates closed now for an upstream: tenant to the epoch millis it reopens. */
   Map<String, Long> closedGates(String upstream);

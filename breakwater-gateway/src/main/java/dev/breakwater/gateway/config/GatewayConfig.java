@@ -28,10 +28,18 @@ import java.util.TreeSet;
  * @param source    the file it was loaded from
  * @param slos      the service-level objectives by name, in file order (each names existing routes)
  * @param tracing   where traces go, or null when tracing is off (read at start only)
+ * @param health    the health rules that set degradation levels from signals ({@link HealthConfig#NONE}: none)
  */
 public record GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
     Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source,
-    Map<String, SloConfig> slos, TracingConfig tracing) {
+    Map<String, SloConfig> slos, TracingConfig tracing, HealthConfig health) {
+
+  /** A configuration without health rules. */
+  public GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
+      Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source,
+      Map<String, SloConfig> slos, TracingConfig tracing) {
+    this(server, admin, state, identity, policies, upstreams, routes, source, slos, tracing, HealthConfig.NONE);
+  }
 
   /** A configuration without tracing. */
   public GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
@@ -53,6 +61,7 @@ public record GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig 
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(policies, "policies");
+    Objects.requireNonNull(health, "health");
     upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
     routes = List.copyOf(routes);
     slos = Collections.unmodifiableMap(new LinkedHashMap<>(slos));

@@ -7,6 +7,7 @@ import dev.breakwater.ErrorCode;
 import dev.breakwater.Pipeline;
 import dev.breakwater.classify.Classifier;
 import dev.breakwater.classify.Failures;
+import dev.breakwater.control.Arm;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.RequestBody;
@@ -24,8 +25,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Steps 5 to 7 of a checked request: its call context, the route's pipeline (cached or not), the upstream attempt
- * the pipeline runs, and the answer — relayed, or a problem — with the RateLimit headers.
+ * Steps 5 to 7 of a checked request: its call context, its arm (kill switch and rollout), the route's pipeline
+ * (cached or not, or the pass-through one), the upstream attempt the pipeline runs, and the answer — relayed, or a
+ * problem — with the RateLimit headers; then the request meters, by arm.
  */
 final class Forwarder {
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
@@ -43,18 +45,19 @@ final class Forwarder {
   CompletableFuture<Void> forwardThroughPipeline(RouteRuntime rt, RouteConfig r, HttpServerRequest req,
       String resource, RequestBody body, String cid, String tenant, String user, String idemKey) {
     // resource: the normalised target the route was matched on, so the route and the upstream see one path.
+    long start = System.nanoTime();
     HttpServerResponse res = req.response();
     CallContext ctx = CallContexts.of(rt, r, req, body, resource, cid, tenant, user, idemKey);
-    boolean credentialed = req.getHeader("Authorization") != null;
-    Pipeline<UpstreamResponse> pipeline = credentialed && !r.cacheCredentialed()
-        ? rt.uncachedPipeline(r.name()) : rt.pipeline(r.name());
+    Arm arm = RolloutArm.of(rt, r, ctx.tenant());
+    boolean resilient = arm == Arm.RESILIENT;
+    Pipeline<UpstreamResponse> pipeline = RolloutArm.pipeline(rt, r, arm, req.getHeader("Authorization") != null);
     MultiMap headers = ForwardedHeaders.of(req, cid);
     UpstreamClients upstream = rt.upstream(r.upstream());
     // Another endpoint may take the call after a 5xx or a broken connection only where a retry could have.
     // The call's kind already says whether the upstream deduplicates a keyed write (CallContexts).
     UpstreamCall call = new UpstreamCall(body.stream() == null && ctx.kind().retryable(false), ctx.tenant());
     // The body is kept whole only where a store needs it: an idempotent replay, or a cache entry.
-    boolean buffer = idemKey != null || (r.cache() != null && pipeline == rt.pipeline(r.name()));
+    boolean buffer = resilient && (idemKey != null || (r.cache() != null && pipeline == rt.pipeline(r.name())));
     long maxBody = rt.config().server().maxBodyBytes();
     // The outcome may complete on any thread (a Redis client's, a timer's): the relay answers on this request's loop,
     // and the upstream call runs there too, so that a streamed answer is piped within one thread.
@@ -67,8 +70,10 @@ final class Forwarder {
       outcome = pipeline.executeAsyncForResult(ctx, () -> upstream.send(loop, call, req.method(), resource, headers,
           body, buffer, maxBody));
     }
-    return relay.answer(outcome, rt.deadlineMillis(r.name()), (result, error) -> {
-          RateLimitHeaders.write(rt, r, ctx, res, error);
+    return relay.answer(outcome, resilient ? rt.deadlineMillis(r.name()) : 0, (result, error) -> {
+          if (resilient) {
+            RateLimitHeaders.write(rt, r, ctx, res, error);
+          }
           if (error == null) {
             return rt.invalidation().thenAnswer(r, req.method().name(), result.value().status(), ctx.tenant(),
                 ctx.user(), loop, () -> relay.relay(result));
@@ -82,6 +87,7 @@ final class Forwarder {
             ProblemWriter.reply(res, cid, Problem.of(b, cid), body.stream() != null && ProblemWriter.http1(req));
           }
           return DONE;
-        });
+        }).whenComplete((x, e) -> rt.requestMeters().record(r.name(), arm, res.getStatusCode(),
+            System.nanoTime() - start));
   }
 }
