@@ -82,6 +82,9 @@ sealed interface Shape {
   Obj LATENCY_OBJECTIVE = obj("threshold", "percent");
   Obj SLO = obj("routes", "window", "availability", "latency", LATENCY_OBJECTIVE);
   Obj TRACING = obj("otlpEndpoint", "sampleRatio", "serviceName");
+  Obj FAULT_HEADER = obj("name", "value");
+  Obj FAULT = obj("route", "upstream", "kind", "delay", "status", "retryAfter", "percent", "tenant", "header",
+      FAULT_HEADER, "duration");
 
   /** The whole file. */
   Obj ROOT = obj(
@@ -93,5 +96,6 @@ sealed interface Shape {
       "upstreams", new MapOf(UPSTREAM),
       "routes", new ListOf(ROUTE),
       "slos", new MapOf(SLO),
-      "tracing", TRACING);
+      "tracing", TRACING,
+      "faults", new MapOf(FAULT));
 }

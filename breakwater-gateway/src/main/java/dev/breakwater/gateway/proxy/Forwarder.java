@@ -8,6 +8,7 @@ import dev.breakwater.Pipeline;
 import dev.breakwater.classify.Classifier;
 import dev.breakwater.classify.Failures;
 import dev.breakwater.gateway.config.RouteConfig;
+import dev.breakwater.gateway.fault.FaultInjector;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.RequestBody;
 import dev.breakwater.gateway.http.UpstreamResponse;
@@ -31,11 +32,16 @@ final class Forwarder {
 
   private final Runnable onClientGone;
   private final Tracing tracing;
+  private final FaultInjector faults;
 
-  /** {@code onClientGone} counts callers that left before their answer was written; {@code tracing} the spans. */
-  Forwarder(Runnable onClientGone, Tracing tracing) {
+  /**
+   * {@code onClientGone} counts callers that left before their answer was written; {@code tracing} the spans;
+   * {@code faults} stands between the pipeline and the upstream, where a drill's fault looks like the upstream's.
+   */
+  Forwarder(Runnable onClientGone, Tracing tracing, FaultInjector faults) {
     this.onClientGone = onClientGone;
     this.tracing = tracing;
+    this.faults = faults;
   }
 
   /** Sends a checked request through its route's pipeline and answers it; completes once the answer is written. */
@@ -58,8 +64,9 @@ final class Forwarder {
     io.vertx.core.Context loop = relay.context();
     CompletionStage<CallResult<UpstreamResponse>> outcome;
     try (Scope traced = tracing.enter(req, r.name(), headers)) {
-      outcome = pipeline.executeAsyncForResult(ctx, tracing.around(req, () -> upstream.send(loop, req.method(),
-          resource, headers, body, buffer, maxBody)));
+      outcome = pipeline.executeAsyncForResult(ctx, tracing.around(req, faults.around(r.name(), r.upstream(),
+          ctx.tenant(), req.headers()::get, () -> upstream.send(loop, req.method(), resource, headers, body, buffer,
+              maxBody))));
     }
     return relay.answer(outcome, rt.deadlineMillis(r.name()), (result, error) -> {
           RateLimitHeaders.write(rt, r, ctx, res, error);

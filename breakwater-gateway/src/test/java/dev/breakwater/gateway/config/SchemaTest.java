@@ -87,7 +87,11 @@ class SchemaTest {
         """).replace("default: { maxAttempts: 3 }", "default: { budget: { ratio: 0.2 } }")
         + "slos:\n  reads: { routes: [GET /v1.0/me/messages], window: 7d, availability: 99,"
         + " latency: { threshold: 1s, percent: 90 } }\n"
-        + "tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.5, serviceName: edge }\n";
+        + "tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.5, serviceName: edge }\n"
+        + "faults:\n  slow: { route: GET /v1.0/me/messages, kind: delay, delay: 2s, percent: 50, tenant: t,"
+        + " header: { name: X-Drill, value: 'on' }, duration: 5m }\n"
+        + "  down: { upstream: graph, kind: error, status: 500 }\n"
+        + "  busy: { upstream: graph, kind: throttle, retryAfter: 3s }\n";
     Map<Shape.Obj, Set<String>> read = ConfigLoader.withEnvironment(k -> null).keysRead(yaml);
     List<Shape.Obj> all = new ArrayList<>();
     objects(Shape.ROOT, all);
