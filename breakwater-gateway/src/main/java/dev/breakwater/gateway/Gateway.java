@@ -81,6 +81,8 @@ public final class Gateway implements AutoCloseable, AdminOps {
     drills.configure(config.faults());
     try {
       this.runtime.set(new RouteRuntime(config, vertx, stores, metrics, budgets, null, tracing.listener()));
+      // Every later engine takes this one's control plane over: the operators' drills follow it for good.
+      drills.follow(runtime.get().engine().controlPlane());
     } catch (RuntimeException e) {
       stores.close();
       tracing.close();
@@ -193,6 +195,11 @@ public final class Gateway implements AutoCloseable, AdminOps {
   @Override
   public dev.breakwater.gateway.slo.BudgetTracker budgets() {
     return budgets;
+  }
+
+  @Override
+  public FaultDrills faultDrills() {
+    return drills;
   }
 
   @Override

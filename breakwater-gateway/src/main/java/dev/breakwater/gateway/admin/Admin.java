@@ -41,14 +41,17 @@ import java.util.concurrent.CompletableFuture;
  * POST /admin/degradation?level=normal|degraded|read_only|maintenance[&amp;upstream=U]
  * POST /admin/reload                           reload the config file; 422 with the problems if it is invalid
  * POST /admin/cache/flush?route=R[&amp;tenant=T] | ?tenant=T | ?version=V[&amp;tenant=T]   drop cached entries
+ * GET  /admin/faults | POST /admin/faults | DELETE /admin/faults/{id}   fault drills (see {@link FaultsAdmin})
  * </pre>
  */
 public final class Admin {
   private final AdminOps gateway;
+  private final FaultsAdmin faults;
 
   /** The admin API of {@code gateway}. */
   public Admin(AdminOps gateway) {
     this.gateway = gateway;
+    this.faults = new FaultsAdmin(gateway);
   }
 
   /** Handles one admin request. */
@@ -90,6 +93,8 @@ public final class Admin {
         degradation(req, res, cid);
       } else if (path.equals("/admin/cache/flush") && req.method() == HttpMethod.POST) {
         cacheFlush(req, res, cid);
+      } else if (FaultsAdmin.handles(req.method(), path)) {
+        faults.handle(req, res, cid);
       } else if (path.equals("/admin/reload") && req.method() == HttpMethod.POST) {
         req.response().setChunked(false);
         gatewayReload(res);
@@ -297,7 +302,7 @@ public final class Admin {
     json(res, 422, sb.append("]}").toString());
   }
 
-  private static void json(HttpServerResponse res, int status, String body) {
+  static void json(HttpServerResponse res, int status, String body) {
     res.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
   }
 }

@@ -3,6 +3,7 @@ package dev.breakwater.gateway.admin;
 import dev.breakwater.Breakwater;
 import dev.breakwater.gateway.cache.CacheFlush;
 import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.fault.FaultDrills;
 import dev.breakwater.gateway.slo.BudgetTracker;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitQuota;
@@ -39,6 +40,9 @@ public interface AdminOps {
 
   /** This replica's run-time error budgets, for {@code /admin/slos}. */
   BudgetTracker budgets();
+
+  /** The fault drills in force, the file's and the operators'. */
+  FaultDrills faultDrills();
 
   /** The metrics in the Prometheus text format, for {@code /metrics}. */
   String scrapeMetrics();

@@ -12,7 +12,7 @@ import dev.breakwater.gateway.config.StateConfig.Backend;
 import dev.breakwater.gateway.config.YamlReader.Mapping;
 import dev.breakwater.gateway.config.YamlReader.Named;
 import dev.breakwater.gateway.config.YamlReader.Value;
-import dev.breakwater.gateway.fault.FaultSpec;
+import dev.breakwater.fault.FaultSpec;
 import dev.breakwater.idempotency.IdempotencyConfig;
 import dev.breakwater.idempotency.WhenStoreUnavailable;
 import dev.breakwater.ratelimit.RateLimitConfig;

@@ -3,9 +3,9 @@ package dev.breakwater.gateway.config;
 import dev.breakwater.config.ConfigException;
 import dev.breakwater.gateway.config.YamlReader.Mapping;
 import dev.breakwater.gateway.config.YamlReader.Named;
-import dev.breakwater.gateway.fault.FaultKind;
-import dev.breakwater.gateway.fault.FaultSpec;
-import dev.breakwater.gateway.fault.FaultTarget;
+import dev.breakwater.fault.FaultKind;
+import dev.breakwater.fault.FaultSpec;
+import dev.breakwater.fault.FaultTarget;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -18,7 +18,7 @@ import java.util.Map;
  * reader puts its refusals at the offending key.
  */
 final class FaultsReader {
-  static final Map<String, FaultKind> KINDS = kinds();
+  static final Map<String, FaultKind> KINDS = FaultKind.bySpelling();
   static final String KIND_EXPECTED = "one of " + KINDS.keySet();
   static final String TARGET_EXPECTED = "exactly one of route (a route's name) and upstream (an upstream's name)";
 
@@ -26,14 +26,6 @@ final class FaultsReader {
 
   FaultsReader(YamlReader r) {
     this.r = r;
-  }
-
-  private static Map<String, FaultKind> kinds() {
-    Map<String, FaultKind> m = new LinkedHashMap<>();
-    for (FaultKind k : FaultKind.values()) {
-      m.put(k.spelling(), k);
-    }
-    return m;
   }
 
   /**

@@ -2,8 +2,8 @@ package dev.breakwater.gateway.config;
 
 import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.config.Policies;
-import dev.breakwater.gateway.fault.FaultSpec;
-import dev.breakwater.gateway.fault.FaultTarget;
+import dev.breakwater.fault.FaultSpec;
+import dev.breakwater.fault.FaultTarget;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;

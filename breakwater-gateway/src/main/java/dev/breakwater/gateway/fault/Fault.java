@@ -1,5 +1,6 @@
 package dev.breakwater.gateway.fault;
 
+import dev.breakwater.fault.FaultSpec;
 import java.util.Objects;
 
 /**

@@ -1,5 +1,6 @@
 package dev.breakwater.gateway.fault;
 
+import dev.breakwater.fault.FaultSpec;
 import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.response.ResponseRelay;
 import dev.breakwater.time.Cancellable;

@@ -5,9 +5,9 @@ import static dev.breakwater.gateway.config.ConfigLoaderTest.problems;
 import static dev.breakwater.gateway.config.SloConfigLoaderTest.ROUTES;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.breakwater.gateway.fault.FaultKind;
-import dev.breakwater.gateway.fault.FaultSpec;
-import dev.breakwater.gateway.fault.FaultTarget;
+import dev.breakwater.fault.FaultKind;
+import dev.breakwater.fault.FaultSpec;
+import dev.breakwater.fault.FaultTarget;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.breakwater.gateway.fault;
+package dev.breakwater.fault;
 
 import dev.breakwater.config.Checks;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.breakwater.gateway.fault;
+package dev.breakwater.fault;
 
 import java.util.Locale;
 
@@ -12,6 +12,15 @@ public enum FaultKind {
   THROTTLE,
   /** The attempt fails as a reset connection would, without being sent. */
   ABORT;
+
+  /** Every kind by its spelling, in declaration order. */
+  public static java.util.Map<String, FaultKind> bySpelling() {
+    java.util.Map<String, FaultKind> m = new java.util.LinkedHashMap<>();
+    for (FaultKind k : values()) {
+      m.put(k.spelling(), k);
+    }
+    return java.util.Collections.unmodifiableMap(m);
+  }
 
   /** The spelling in the config file, the admin API and metric tags: the name in lower case. */
   public String spelling() {

@@ -1,9 +1,11 @@
-package dev.breakwater.gateway.fault;
+package dev.breakwater.fault;
 
 import dev.breakwater.config.Checks;
 import dev.breakwater.config.ConfigException;
 import dev.breakwater.config.Durations;
+import dev.breakwater.spi.StoreKeys;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -36,6 +38,7 @@ public record FaultSpec(FaultKind kind, FaultTarget target, Duration delay, int 
 
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern VISIBLE = Pattern.compile("[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?");
+  private static final String LAYOUT = "f1";
   private static final String UP_TO_AN_HOUR = "a positive duration of at most 1h, such as ";
 
   /**
@@ -130,5 +133,39 @@ public record FaultSpec(FaultKind kind, FaultTarget target, Duration delay, int 
       sb.append(" with ").append(header.name()).append(": ").append(header.value());
     }
     return sb.append(", ").append(percent).append("% of attempts").toString();
+  }
+
+  /** The spec as stores keep it, each field a {@link StoreKeys} part; {@link #parse} reads it back. */
+  public String text() {
+    return StoreKeys.ofParts(LAYOUT, target.scope().name(), target.name(), kind.name(),
+        delay == null ? null : Durations.format(delay), Integer.toString(status),
+        retryAfter == null ? null : Durations.format(retryAfter), Double.toString(percent), tenant,
+        header == null ? null : header.name(), header == null ? null : header.value(), Durations.format(duration));
+  }
+
+  /**
+   * Reads {@link #text()}; anything else (garbage, another layout, a value out of bounds) fails with an
+   * {@link IllegalArgumentException} saying what was wrong, never with another exception.
+   */
+  public static FaultSpec parse(String text) {
+    List<String> p;
+    try {
+      p = text == null ? List.of() : StoreKeys.parts(text);
+    } catch (IllegalArgumentException e) {
+      p = List.of();
+    }
+    if (p.size() != 12 || !LAYOUT.equals(p.get(0))) {
+      throw new IllegalArgumentException("fault: not a fault setting of layout " + LAYOUT);
+    }
+    try {
+      HeaderMatch header = p.get(9) == null && p.get(10) == null ? null : new HeaderMatch(p.get(9), p.get(10));
+      return new FaultSpec(FaultKind.valueOf(p.get(3)), new FaultTarget(FaultTarget.Scope.valueOf(p.get(1)),
+          p.get(2)), Durations.parse(p.get(4)), Integer.parseInt(p.get(5)), Durations.parse(p.get(6)),
+          Double.parseDouble(p.get(7)), p.get(8), header, Durations.parse(p.get(11)));
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("fault: " + e.getMessage(), e);
+    } catch (IllegalArgumentException | NullPointerException e) { // an unknown name, a malformed number
+      throw new IllegalArgumentException("fault: a malformed fault setting", e);
+    }
   }
 }

@@ -1,9 +1,15 @@
-package dev.breakwater.gateway.fault;
+package dev.breakwater.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.breakwater.config.ConfigException;
+import dev.breakwater.control.ControlCodec;
+import dev.breakwater.control.ControlEntry;
+import dev.breakwater.control.ControlKey;
+import dev.breakwater.control.ControlKind;
+import dev.breakwater.control.Setting;
+import dev.breakwater.control.Target;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -50,5 +56,29 @@ class FaultSpecTest {
         "test-tenant", new FaultSpec.HeaderMatch("X-Drill", "on"), null).describe())
         .isEqualTo("throttle 429 Retry-After 5 on upstream mail for tenant test-tenant with X-Drill: on, 25.0% of"
             + " attempts");
+  }
+
+  @Test
+  void aSpecTravelsThroughAControlStoreAsTextAndBack() {
+    FaultSpec full = FaultSpec.of(FaultKind.THROTTLE, FaultTarget.upstream("mail"), null, null, Duration.ofSeconds(5),
+        12.5, "test|tenant:1", new FaultSpec.HeaderMatch("X-Drill", "on: yes"), Duration.ofMinutes(20));
+    FaultSpec delay = FaultSpec.of(FaultKind.DELAY, ROUTE, Duration.ofMillis(1500), null, null, null, null, null, null);
+    assertThat(FaultSpec.parse(full.text())).isEqualTo(full);
+    assertThat(FaultSpec.parse(delay.text())).isEqualTo(delay);
+
+    ControlEntry entry = new ControlEntry(Setting.Fault.keyOf(full), new Setting.Fault(full), "ops", 1_000, 61_000, 7);
+    assertThat(entry.key()).isEqualTo(ControlKey.of(ControlKind.FAULT, Target.upstream("mail")));
+    assertThat(ControlCodec.readEntry(ControlCodec.entry(entry))).isEqualTo(entry);
+  }
+
+  @Test
+  void garbageIsRefusedInWords() {
+    for (String text : new String[] {null, "", "garbage", "2:f9", FaultSpec.of(FaultKind.ABORT, ROUTE, null, null,
+        null, null, null, null, null).text().replace("5:ABORT", "5:ABORX")}) {
+      assertThatThrownBy(() -> FaultSpec.parse(text)).as(String.valueOf(text))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("fault: ");
+    }
+    assertThatThrownBy(() -> ControlKey.of(ControlKind.FAULT, Target.global()))
+        .hasMessage("fault target: global (expected: upstream:NAME or route:NAME)");
   }
 }
