@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.breakwater.circuit.CircuitState;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.fault.FaultInjector;
+import dev.breakwater.gateway.tracing.GatewayTracing;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +33,10 @@ class FaultDrillEndToEndTest {
   private Gateway gateway;
 
   private void start(String faults) {
+    start(faults, GatewayTracing.off());
+  }
+
+  private void start(String faults, GatewayTracing tracing) {
     String yaml = String.join("\n",
         "server: { port: 0, drainTimeout: 1s }",
         "admin: { port: 0, token: " + GatewayTestSupport.TOKEN + " }",
@@ -45,7 +52,7 @@ class FaultDrillEndToEndTest {
         "  - { name: other, path: /other, upstream: app, operation: other }",
         "faults:",
         faults);
-    gateway = Gateway.start(ConfigLoader.parse(yaml, "fault-drill-test.yaml"));
+    gateway = Gateway.start(ConfigLoader.parse(yaml, "fault-drill-test.yaml"), tracing);
   }
 
   @AfterEach
@@ -115,6 +122,20 @@ class FaultDrillEndToEndTest {
     assertThat(upstream.calls.get()).as("the timed-out attempts were never sent").isZero();
 
     assertThat(get("/other", "t").statusCode()).as("another route is not delayed").isEqualTo(200);
+  }
+
+  @Test
+  void aTimedOutDelayIsNeverSentOnATracedRequestEither() throws Exception {
+    try (OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder().build()).build()) {
+      start("  slow: { route: items, kind: delay, delay: 400ms }", GatewayTracing.using(sdk));
+
+      assertProblem(get("/items", "t"), 504, "TIMEOUT");
+      Thread.sleep(800); // past the delay: a wait the timeout failed to cancel would have sent the call by now
+      assertThat(upstream.calls.get()).isZero();
+      gateway.close();
+      gateway = null;
+    }
   }
 
   @Test

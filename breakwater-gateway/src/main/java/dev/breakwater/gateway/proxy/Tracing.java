@@ -109,6 +109,13 @@ final class Tracing {
       try (Scope ignored = context.makeCurrent()) {
         answer = call.get();
       }
+      // The engine cancels what it was handed when the attempt times out: pass that on, or the upstream call (or a
+      // drill's delayed one) would go on after the timeout.
+      out.whenComplete((value, error) -> {
+        if (out.isCancelled()) {
+          answer.cancel(false);
+        }
+      });
       answer.whenComplete((value, error) -> {
         try (Scope ignored = context.makeCurrent()) {
           if (error != null) {
