@@ -38,7 +38,7 @@ class FaultDrillEndToEndTest {
 
   private void start(String faults, GatewayTracing tracing) {
     String yaml = String.join("\n",
-        "server: { port: 0, drainTimeout: 1s }",
+        "server: { port: 0, drainTimeout: 1s, bufferBodyBytes: 1024 }",
         "admin: { port: 0, token: " + GatewayTestSupport.TOKEN + " }",
         "policies:",
         "  timeouts: { t: { attempt: 300ms, deadline: 5s } }",
@@ -122,6 +122,26 @@ class FaultDrillEndToEndTest {
     assertThat(upstream.calls.get()).as("the timed-out attempts were never sent").isZero();
 
     assertThat(get("/other", "t").statusCode()).as("another route is not delayed").isEqualTo(200);
+  }
+
+  @Test
+  void aStreamedUploadAnsweredByADrillLeavesTheNextCallsUnharmed() throws Exception {
+    start(String.join("\n",
+        "  missing: { route: items, kind: error, status: 404 }",
+        "  broken: { route: other, kind: error, status: 500 }"));
+    String big = "x".repeat(64 * 1024); // over bufferBodyBytes: streamed, and never read by the faulted attempt
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> relayed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+          + "/items")).header("X-Tenant-Id", "t").timeout(Duration.ofSeconds(20))
+          .POST(HttpRequest.BodyPublishers.ofString(big)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(relayed.statusCode()).isEqualTo(404);
+      HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+          + "/other")).header("X-Tenant-Id", "t").timeout(Duration.ofSeconds(20))
+          .POST(HttpRequest.BodyPublishers.ofString(big)).build(), HttpResponse.BodyHandlers.ofString());
+      assertProblem(refused, 502, "UPSTREAM_ERROR");
+    }
+    assertThat(get("/else", "t").statusCode()).as("no route: the gateway still answers").isEqualTo(404);
+    assertThat(upstream.calls.get()).isZero();
   }
 
   @Test

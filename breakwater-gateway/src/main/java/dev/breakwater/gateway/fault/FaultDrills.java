@@ -163,6 +163,11 @@ public final class FaultDrills {
     }
   }
 
+  /** Whether any drill is in force (or past its expiry and not yet dropped): one volatile read. */
+  public boolean armed() {
+    return snapshot.length > 0;
+  }
+
   /** The drills in force, in the order they started. */
   public List<Fault> active() {
     expire();

@@ -39,24 +39,31 @@ public final class FaultInjector {
     this.registry = registry;
   }
 
+  /** Whether any drill is in force: without one, a call need not ask {@link #around}. */
+  public boolean armed() {
+    return drills.armed();
+  }
+
   /**
    * The attempts of one call on {@code route} to {@code upstream} by {@code tenant}: {@code send} itself when no drill
-   * may hit the call, else {@code send} behind a draw at each attempt.
+   * may hit the call, else {@code send} behind a draw at each attempt. {@code readBody} reads the request body away
+   * when an answer takes the upstream's place, as the upstream would have read it (a streamed body left unread would
+   * hold the caller's connection).
    */
   public Supplier<CompletableFuture<UpstreamResponse>> around(String route, String upstream, String tenant,
-      Function<String, String> headers, Supplier<CompletableFuture<UpstreamResponse>> send) {
+      Function<String, String> headers, Runnable readBody, Supplier<CompletableFuture<UpstreamResponse>> send) {
     Fault[] candidates = drills.candidates(route, upstream, tenant, headers);
     if (candidates.length == 0) {
       return send;
     }
     return () -> {
       Fault f = drills.draw(candidates);
-      return f == null ? send.get() : inject(f, route, upstream, tenant, send);
+      return f == null ? send.get() : inject(f, route, upstream, tenant, readBody, send);
     };
   }
 
   private CompletableFuture<UpstreamResponse> inject(Fault f, String route, String upstream, String tenant,
-      Supplier<CompletableFuture<UpstreamResponse>> send) {
+      Runnable readBody, Supplier<CompletableFuture<UpstreamResponse>> send) {
     FaultSpec spec = f.spec();
     Counter.builder("breakwater.faults.injected").description("Faults injected into upstream attempts by drills")
         .tag("route", route).tag("upstream", upstream).tag("kind", spec.kind().spelling())
@@ -65,11 +72,16 @@ public final class FaultInjector {
         tenant, spec.kind().spelling());
     return switch (spec.kind()) {
       case DELAY -> delayed(spec.delay().toNanos(), send);
-      case ERROR -> CompletableFuture.completedFuture(answer(f, spec.status(), null));
-      case THROTTLE -> CompletableFuture.completedFuture(answer(f, 429, spec.retryAfter().toSeconds()));
+      case ERROR -> answered(readBody, answer(f, spec.status(), null));
+      case THROTTLE -> answered(readBody, answer(f, 429, spec.retryAfter().toSeconds()));
       case ABORT -> CompletableFuture.failedFuture(new SocketException("Connection reset (fault drill " + f.id()
           + ")"));
     };
+  }
+
+  private static CompletableFuture<UpstreamResponse> answered(Runnable readBody, UpstreamResponse answer) {
+    readBody.run();
+    return CompletableFuture.completedFuture(answer);
   }
 
   /** Sends the attempt after {@code nanos}; cancelling the attempt (its timeout) cancels the wait or the call. */

@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * Steps 5 to 7 of a checked request: its call context, the route's pipeline (cached or not), the upstream attempt
@@ -64,9 +65,13 @@ final class Forwarder {
     io.vertx.core.Context loop = relay.context();
     CompletionStage<CallResult<UpstreamResponse>> outcome;
     try (Scope traced = tracing.enter(req, r.name(), headers)) {
-      outcome = pipeline.executeAsyncForResult(ctx, tracing.around(req, faults.around(r.name(), r.upstream(),
-          ctx.tenant(), req.headers()::get, () -> upstream.send(loop, req.method(), resource, headers, body, buffer,
-              maxBody))));
+      Supplier<CompletableFuture<UpstreamResponse>> send = () -> upstream.send(loop, req.method(), resource, headers,
+          body, buffer, maxBody);
+      if (faults.armed()) {
+        send = faults.around(r.name(), r.upstream(), ctx.tenant(), req.headers()::get, () -> readAway(loop, body),
+            send);
+      }
+      outcome = pipeline.executeAsyncForResult(ctx, tracing.around(req, send));
     }
     return relay.answer(outcome, rt.deadlineMillis(r.name()), (result, error) -> {
           RateLimitHeaders.write(rt, r, ctx, res, error);
@@ -84,5 +89,13 @@ final class Forwarder {
           }
           return DONE;
         });
+  }
+
+  /** Reads a streamed request body away, unused, on the request's loop (a whole body is read already). */
+  private static void readAway(io.vertx.core.Context loop, RequestBody body) {
+    if (body.stream() != null) {
+      loop.runOnContext(v -> body.stream().exceptionHandler(e -> { }).endHandler(e -> { }).handler(b -> { })
+          .resume());
+    }
   }
 }
