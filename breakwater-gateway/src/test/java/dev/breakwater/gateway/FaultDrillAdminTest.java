@@ -116,6 +116,8 @@ class FaultDrillAdminTest {
     refused("{\"upstream\":\"app\",\"kind\":\"delay\",\"delay\":\"soon\"}", "delay: \\\"soon\\\" (expected: a duration");
     refused("{\"upstream\":\"app\",\"kind\":\"abort\",\"percent\":\"10\"}", "percent: \\\"10\\\" (expected: a number)");
     refused("{\"upstream\":\"app\",\"kind\":\"error\",\"status\":500.5}", "status: 500.5 (expected: an HTTP error");
+    refused("{\"upstream\":\"app\",\"kind\":\"error\",\"status\":4294967796}",
+        "status: 4294967796 (expected: an HTTP error");
     refused("{\"upstream\":\"app\",\"kind\":\"abort\",\"duration\":\"2h\"}",
         "duration: 2h (expected: a positive duration of at most 1h");
     refused("{\"upstream\":\"app\",\"kind\":\"abort\",\"header\":{\"name\":\"X-Drill\"}}",

@@ -144,7 +144,8 @@ final class FaultsAdmin {
     FaultSpec.HeaderMatch header = h == null ? null : new FaultSpec.HeaderMatch(text(h, "header.name", "name"),
         text(h, "header.value", "value"));
     Number status = number(body, "status");
-    if (status != null && status.doubleValue() != Math.rint(status.doubleValue())) {
+    if (status != null && (status.doubleValue() != Math.rint(status.doubleValue())
+        || Math.abs(status.doubleValue()) > 999)) {
       throw new ConfigException("status", status, "an HTTP error status from 400 to 599");
     }
     Number percent = number(body, "percent");
