@@ -15,7 +15,9 @@ public enum ControlKind {
   /** The kill switch (global, per upstream, per route). */
   ENABLED("enabled", new Setting.Enabled(true), true, ControlKind::enabled),
   /** The rollout share (global, per upstream, per route). */
-  ROLLOUT("rollout", new Setting.Rollout(100), true, ControlKind::rollout);
+  ROLLOUT("rollout", new Setting.Rollout(100), true, ControlKind::rollout),
+  /** A fault drill (per upstream or per route; none by default). */
+  FAULT("fault", null, false, text -> new Setting.Fault(dev.breakwater.fault.FaultSpec.parse(text)));
 
   private final String wireName;
   private final Setting defaultSetting;
@@ -41,12 +43,14 @@ public enum ControlKind {
 
   /** Whether this control may be set on {@code target}. */
   public boolean appliesTo(Target target) {
-    return anyTarget || target.scope() == Target.Scope.UPSTREAM;
+    return anyTarget || target.scope() == Target.Scope.UPSTREAM
+        || this == FAULT && target.scope() == Target.Scope.ROUTE;
   }
 
   /** What {@link #appliesTo} accepts, in words. */
   public String targetsInWords() {
-    return anyTarget ? "global, upstream:NAME or route:NAME" : "upstream:NAME";
+    return anyTarget ? "global, upstream:NAME or route:NAME" : this == FAULT ? "upstream:NAME or route:NAME"
+        : "upstream:NAME";
   }
 
   /** Reads a value of this control as {@link Setting#text()} writes it; fails with a message saying what was wrong. */
@@ -66,6 +70,8 @@ public enum ControlKind {
         return "one of " + names(BreakerMode.values());
       case ENABLED:
         return "true or false";
+      case FAULT:
+        return "a fault drill";
       default:
         return "a whole percentage from 0 to 100";
     }

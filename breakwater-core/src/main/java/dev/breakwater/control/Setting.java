@@ -1,6 +1,8 @@
 package dev.breakwater.control;
 
 import dev.breakwater.Degradation;
+import dev.breakwater.fault.FaultSpec;
+import dev.breakwater.fault.FaultTarget;
 import java.util.Objects;
 
 /**
@@ -81,6 +83,30 @@ public sealed interface Setting {
     @Override
     public String text() {
       return Integer.toString(percent);
+    }
+  }
+
+  /** A fault drill on a route or an upstream; its target is the key's, its expiry the entry's. */
+  record Fault(FaultSpec spec) implements Setting {
+    /** Checks the spec is present. */
+    public Fault {
+      Objects.requireNonNull(spec, "spec");
+    }
+
+    @Override
+    public ControlKind kind() {
+      return ControlKind.FAULT;
+    }
+
+    @Override
+    public String text() {
+      return spec.text();
+    }
+
+    /** The control key a drill of {@code spec} is kept under: one drill per route and per upstream. */
+    public static ControlKey keyOf(FaultSpec spec) {
+      return ControlKey.of(ControlKind.FAULT, spec.target().scope() == FaultTarget.Scope.ROUTE
+          ? Target.route(spec.target().name()) : Target.upstream(spec.target().name()));
     }
   }
 }

@@ -31,7 +31,7 @@ class ControlCodecTest {
   @Test
   void garbageIsRefusedWithAnIllegalArgument() {
     assertThatThrownBy(() -> ControlCodec.readEntry("hello")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ControlCodec.readKey("5:fault6:GLOBAL-")).hasMessage("unknown control: fault");
+    assertThatThrownBy(() -> ControlCodec.readKey("5:chaos6:GLOBAL-")).hasMessage("unknown control: chaos");
     assertThatThrownBy(() -> ControlCodec.readEntry(null)).isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -7,6 +7,8 @@ import dev.breakwater.gateway.cache.CacheFlush;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.config.ConfigProblems;
 import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.fault.FaultDrills;
+import dev.breakwater.gateway.fault.FaultInjector;
 import dev.breakwater.gateway.intake.ClientConnections;
 import dev.breakwater.gateway.intake.IntakeServer;
 import dev.breakwater.gateway.internal.EventLoops;
@@ -68,11 +70,14 @@ public final class Gateway implements AutoCloseable, AdminOps {
   private final ProxyHandler proxy;
   // Endpoint health, ejections and failback state: like the stores, one for the gateway's life, kept by reloads.
   private final dev.breakwater.gateway.upstream.EndpointMonitors monitors;
+  // Drills outlive reloads: an operator's keeps running, the file's are re-armed by each load.
+  private final FaultDrills drills = new FaultDrills(dev.breakwater.time.TimeSource.system());
   // Read at start: a reload keeps the exporter, its endpoint and its sampler (docs/configuration.md, tracing).
   private final GatewayTracing tracing;
   private final List<HttpServer> servers = new java.util.ArrayList<>();
   private HttpServer adminServer;
   private long watchTimer = -1;
+  private long drillTimer = -1;
 
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, GatewayTracing tracing) {
     this.vertx = vertx;
@@ -82,10 +87,14 @@ public final class Gateway implements AutoCloseable, AdminOps {
     this.stores = new StateStores(config, List.of(metrics));
     dev.breakwater.gateway.internal.BudgetGauges.publish(registry, budgets);
     this.monitors = new dev.breakwater.gateway.upstream.EndpointMonitors(vertx, registry);
-    this.proxy = new ProxyHandler(runtime, vertx, clientsGone::increment, tracing.openTelemetry());
+    this.proxy = new ProxyHandler(runtime, vertx, clientsGone::increment, tracing.openTelemetry(),
+        new FaultInjector(drills, dev.breakwater.gateway.internal.EventLoopTime.create(), registry));
+    drills.configure(config.faults());
     try {
       this.runtime.set(new RouteRuntime(config, vertx, stores, metrics, budgets, null, tracing.listener(),
           callRates, monitors));
+      // Every later engine takes this one's control plane over: the operators' drills follow it for good.
+      drills.follow(runtime.get().engine().controlPlane());
     } catch (RuntimeException e) {
       monitors.close();
       stores.close();
@@ -177,7 +186,10 @@ public final class Gateway implements AutoCloseable, AdminOps {
         }).onFailure(started::fail);
       }
     }, new io.vertx.core.DeploymentOptions().setInstances(EventLoops.COUNT))
-        .compose(id -> adminServer.listen()).mapEmpty();
+        .compose(id -> adminServer.listen())
+        // A drill's end is logged within a second of its expiry even when no call comes to notice it.
+        .onSuccess(x -> drillTimer = vertx.setPeriodic(1000, t -> drills.expire()))
+        .mapEmpty();
   }
 
   /** The proxy's bound port. */
@@ -218,6 +230,11 @@ public final class Gateway implements AutoCloseable, AdminOps {
   @Override
   public Map<String, dev.breakwater.gateway.upstream.balance.SelectorStatus> upstreamStatus() {
     return monitors.status();
+  }
+
+  @Override
+  public FaultDrills faultDrills() {
+    return drills;
   }
 
   @Override
@@ -284,6 +301,7 @@ public final class Gateway implements AutoCloseable, AdminOps {
     configureHealth(next);
     // Calls in flight finish on the clients they started with; close those once they can have drained.
     vertx.setTimer(Math.max(1000, next.server().drainTimeout().toMillis()), t -> old.close());
+    drills.configure(next.faults());
     LOG.info("reloaded {}: {} routes", next.source(), next.routes().size());
     return List.of();
   }
@@ -344,6 +362,9 @@ public final class Gateway implements AutoCloseable, AdminOps {
     proxy.drain();
     if (watchTimer >= 0) {
       vertx.cancelTimer(watchTimer);
+    }
+    if (drillTimer >= 0) {
+      vertx.cancelTimer(drillTimer);
     }
     long deadline = System.nanoTime() + runtime.get().config().server().drainTimeout().toNanos();
     try {

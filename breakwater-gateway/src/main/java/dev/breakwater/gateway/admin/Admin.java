@@ -49,16 +49,19 @@ import java.util.concurrent.CompletableFuture;
  *                                            shortcut for the degradation control
  * POST /admin/reload                           reload the config file; 422 with the problems if it is invalid
  * POST /admin/cache/flush?route=R[&amp;tenant=T] | ?tenant=T | ?version=V[&amp;tenant=T]   drop cached entries
+ * GET  /admin/faults | POST /admin/faults | DELETE /admin/faults/{id}   fault drills (see {@link FaultsAdmin})
  * </pre>
  */
 public final class Admin {
   private final AdminOps gateway;
   private final ControlApi control;
+  private final FaultsAdmin faults;
 
   /** The admin API of {@code gateway}. */
   public Admin(AdminOps gateway) {
     this.gateway = gateway;
     this.control = new ControlApi(gateway);
+    this.faults = new FaultsAdmin(gateway);
   }
 
   /** Handles one admin request. */
@@ -105,6 +108,8 @@ public final class Admin {
         degradation(req, res, cid, by);
       } else if (path.equals("/admin/cache/flush") && req.method() == HttpMethod.POST) {
         cacheFlush(req, res, cid);
+      } else if (FaultsAdmin.handles(req.method(), path)) {
+        faults.handle(req, res, cid);
       } else if (path.equals("/admin/reload") && req.method() == HttpMethod.POST) {
         req.response().setChunked(false);
         gatewayReload(res);

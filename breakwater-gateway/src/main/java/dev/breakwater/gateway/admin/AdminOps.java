@@ -4,6 +4,7 @@ import dev.breakwater.Breakwater;
 import dev.breakwater.control.ControlPlane;
 import dev.breakwater.gateway.cache.CacheFlush;
 import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.fault.FaultDrills;
 import dev.breakwater.gateway.slo.BudgetTracker;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitQuota;
@@ -46,6 +47,9 @@ public interface AdminOps {
 
   /** Every upstream's endpoints, their health and the group in use, for {@code /admin/upstreams}. */
   Map<String, dev.breakwater.gateway.upstream.balance.SelectorStatus> upstreamStatus();
+
+  /** The fault drills in force, the file's and the operators'. */
+  FaultDrills faultDrills();
 
   /** The metrics in the Prometheus text format, for {@code /metrics}. */
   String scrapeMetrics();

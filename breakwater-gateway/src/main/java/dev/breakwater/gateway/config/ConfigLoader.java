@@ -12,6 +12,7 @@ import dev.breakwater.gateway.config.StateConfig.Backend;
 import dev.breakwater.gateway.config.YamlReader.Mapping;
 import dev.breakwater.gateway.config.YamlReader.Named;
 import dev.breakwater.gateway.config.YamlReader.Value;
+import dev.breakwater.fault.FaultSpec;
 import dev.breakwater.idempotency.IdempotencyConfig;
 import dev.breakwater.idempotency.WhenStoreUnavailable;
 import dev.breakwater.ratelimit.RateLimitConfig;
@@ -194,12 +195,14 @@ public final class ConfigLoader {
       Map<String, SloConfig> slos = new SloReader(r).slos(root, routes);
       TracingConfig tracing = TracingReader.tracing(root);
       HealthConfig health = HealthRulesReader.health(root, upstreams, routes, slos);
+      Map<String, FaultSpec> faults = new FaultsReader(r).faults(root, upstreams, routes);
       if (!r.problems().isEmpty() || server == null || admin == null || state == null || identity == null
-          || policies == null || upstreams == null || routes == null || slos == null || health == null) {
+          || policies == null || upstreams == null || routes == null || slos == null || health == null
+          || faults == null) {
         return null;
       }
       return new GatewayConfig(server, admin, state, identity, policies, upstreams, routes, source, slos, tracing,
-          health);
+          health, faults);
     }
 
     // ---------------------------------------------------------------------------------------------- listeners

@@ -97,6 +97,9 @@ sealed interface Shape {
       "minCalls", "level", "target", "minDwell");
   Obj EMERGENCY = obj("routes", "tenants");
   Obj HEALTH = obj("evaluateEvery", "webhook", "rules", new ListOf(HEALTH_RULE), "emergency", EMERGENCY);
+  Obj FAULT_HEADER = obj("name", "value");
+  Obj FAULT = obj("route", "upstream", "kind", "delay", "status", "retryAfter", "percent", "tenant", "header",
+      FAULT_HEADER, "duration");
 
   /** The whole file. */
   Obj ROOT = obj(
@@ -109,5 +112,5 @@ sealed interface Shape {
       "routes", new ListOf(ROUTE),
       "slos", new MapOf(SLO),
       "tracing", TRACING,
-      "health", HEALTH);
+      "health", HEALTH, "faults", new MapOf(FAULT));
 }

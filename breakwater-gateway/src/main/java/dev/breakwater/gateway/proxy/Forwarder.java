@@ -9,6 +9,7 @@ import dev.breakwater.classify.Classifier;
 import dev.breakwater.classify.Failures;
 import dev.breakwater.control.Arm;
 import dev.breakwater.gateway.config.RouteConfig;
+import dev.breakwater.gateway.fault.FaultInjector;
 import dev.breakwater.gateway.http.Problem;
 import dev.breakwater.gateway.http.RequestBody;
 import dev.breakwater.gateway.http.UpstreamResponse;
@@ -23,6 +24,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * Steps 5 to 7 of a checked request: its call context, its arm (kill switch and rollout), the route's pipeline
@@ -34,11 +36,16 @@ final class Forwarder {
 
   private final Runnable onClientGone;
   private final Tracing tracing;
+  private final FaultInjector faults;
 
-  /** {@code onClientGone} counts callers that left before their answer was written; {@code tracing} the spans. */
-  Forwarder(Runnable onClientGone, Tracing tracing) {
+  /**
+   * {@code onClientGone} counts callers that left before their answer was written; {@code tracing} the spans;
+   * {@code faults} stands between the pipeline and the upstream, where a drill's fault looks like the upstream's.
+   */
+  Forwarder(Runnable onClientGone, Tracing tracing, FaultInjector faults) {
     this.onClientGone = onClientGone;
     this.tracing = tracing;
+    this.faults = faults;
   }
 
   /** Sends a checked request through its route's pipeline and answers it; completes once the answer is written. */
@@ -67,8 +74,13 @@ final class Forwarder {
     // The engine captures the span current here and keeps it current wherever the call continues (the tracing
     // listener is its context carrier): attempts and retries are recorded under the request's span.
     try (Scope traced = tracing.enter(req, r.name(), headers)) {
-      outcome = pipeline.executeAsyncForResult(ctx, () -> upstream.send(loop, call, req.method(), resource, headers,
-          body, buffer, maxBody));
+      Supplier<CompletableFuture<UpstreamResponse>> send = () -> upstream.send(loop, call, req.method(), resource,
+          headers, body, buffer, maxBody);
+      if (faults.armed()) {
+        send = faults.around(r.name(), r.upstream(), ctx.tenant(), req.headers()::get, () -> readAway(loop, body),
+            send);
+      }
+      outcome = pipeline.executeAsyncForResult(ctx, send);
     }
     return relay.answer(outcome, resilient ? rt.deadlineMillis(r.name()) : 0, (result, error) -> {
           if (resilient) {
@@ -89,5 +101,13 @@ final class Forwarder {
           return DONE;
         }).whenComplete((x, e) -> rt.requestMeters().record(r.name(), arm, res.getStatusCode(),
             System.nanoTime() - start));
+  }
+
+  /** Reads a streamed request body away, unused, on the request's loop (a whole body is read already). */
+  private static void readAway(io.vertx.core.Context loop, RequestBody body) {
+    if (body.stream() != null) {
+      loop.runOnContext(v -> body.stream().exceptionHandler(e -> { }).endHandler(e -> { }).handler(b -> { })
+          .resume());
+    }
   }
 }

@@ -370,7 +370,7 @@ class ConfigLoaderTest {
             + " maxConnectionsPerClient]; did you mean \"port\"?)");
     assertThat(problems(BASE + "extra: 1\n"))
         .containsExactly("gateway.yaml:30: extra: unknown key (expected: one of [server, admin, state, identity,"
-            + " policies, upstreams, routes, slos, tracing, health])");
+            + " policies, upstreams, routes, slos, tracing, health, faults])");
     assertThat(problems(BASE.replace("graph: { failureRateThreshold: 50 }", "graph: { failureRate: 50 }")))
         .singleElement().asString().startsWith("gateway.yaml:11: policies.circuitBreakers.graph.failureRate:"
             + " unknown key (expected: one of [enabled, window, ");
@@ -396,7 +396,7 @@ class ConfigLoaderTest {
         .containsExactly("gateway.yaml:30: state.redis.cluster: \"yes\" (expected: true or false)");
     assertThat(problems("- just\n- a list\n"))
         .containsExactly("gateway.yaml:1: a list (expected: a mapping with keys [server, admin, state, identity,"
-            + " policies, upstreams, routes, slos, tracing, health])");
+            + " policies, upstreams, routes, slos, tracing, health, faults])");
   }
 
   @Test
@@ -524,7 +524,7 @@ class ConfigLoaderTest {
     assertThat(problems("server:\n  port: 8080\n bad: indentation\n"))
         .singleElement().asString().startsWith("gateway.yaml:3: invalid YAML: ");
     assertThat(problems("")).containsExactly("gateway.yaml: empty (expected: a mapping with keys [server, admin,"
-        + " state, identity, policies, upstreams, routes, slos, tracing, health])");
+        + " state, identity, policies, upstreams, routes, slos, tracing, health, faults])");
   }
 
   @Test

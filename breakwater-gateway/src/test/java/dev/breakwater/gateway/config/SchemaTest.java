@@ -103,7 +103,11 @@ class SchemaTest {
         + "  emergency: { routes: [GET /v1.0/me/messages], tenants: [vip] }\n  rules:\n"
         + "    - { name: a, signal: slow_calls, upstream: graph, slowerThan: 2s, window: 2m, enter: 50, exit: 10,"
         + " minCalls: 20, level: degraded, target: global, minDwell: 1m }\n"
-        + "    - { name: b, signal: burn_rate, slo: reads, sli: latency, window: 1h, enter: 10, level: degraded }\n";
+        + "    - { name: b, signal: burn_rate, slo: reads, sli: latency, window: 1h, enter: 10, level: degraded }\n"
+        + "faults:\n  slow: { route: GET /v1.0/me/messages, kind: delay, delay: 2s, percent: 50, tenant: t,"
+        + " header: { name: X-Drill, value: 'on' }, duration: 5m }\n"
+        + "  down: { upstream: graph, kind: error, status: 500 }\n"
+        + "  busy: { upstream: graph, kind: throttle, retryAfter: 3s }\n";
     Map<Shape.Obj, Set<String>> read = ConfigLoader.withEnvironment(k -> null).keysRead(yaml);
     List<Shape.Obj> all = new ArrayList<>();
     objects(Shape.ROOT, all);
