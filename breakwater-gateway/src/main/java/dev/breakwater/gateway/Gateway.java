@@ -103,7 +103,7 @@ public final class Gateway implements AutoCloseable, AdminOps {
     }
     this.webhook = config.health().webhook() == null ? null : new Webhook(vertx, config.health().webhook());
     this.health = new HealthRules(stores.control(), new GatewaySignals(this::engine, stores::degraded, callRates,
-        budgets), dev.breakwater.time.TimeSource.system(), webhook, java.util.concurrent.ForkJoinPool.commonPool());
+        budgets, monitors::status), dev.breakwater.time.TimeSource.system(), webhook, java.util.concurrent.ForkJoinPool.commonPool());
     configureHealth(config);
   }
 

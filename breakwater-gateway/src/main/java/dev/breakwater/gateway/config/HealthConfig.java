@@ -49,7 +49,12 @@ public record HealthConfig(List<Rule> rules, URI webhook, Duration evaluateEvery
     /** The percentage of an upstream's calls slower than {@code slowerThan} over a window. */
     SLOW_CALLS,
     /** An SLO's burn rate over one of its alert windows, as the gateway computes it at run time. */
-    BURN_RATE;
+    BURN_RATE,
+    /**
+     * The percentage of an upstream's endpoints that take no calls now: failing their active health checks, or
+     * ejected by outlier detection.
+     */
+    ENDPOINTS_DOWN;
 
     /** The name in YAML. */
     public String yamlName() {
@@ -58,7 +63,7 @@ public record HealthConfig(List<Rule> rules, URI webhook, Duration evaluateEvery
 
     /** Whether the signal is a measurement compared with thresholds (else it is on or off). */
     public boolean measured() {
-      return this == ERROR_RATE || this == SLOW_CALLS || this == BURN_RATE;
+      return this == ERROR_RATE || this == SLOW_CALLS || this == BURN_RATE || this == ENDPOINTS_DOWN;
     }
   }
 

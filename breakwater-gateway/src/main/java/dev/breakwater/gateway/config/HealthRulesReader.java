@@ -127,7 +127,7 @@ final class HealthRulesReader {
     }
     String upstream = null;
     boolean upstreamSignal = signal == Signal.BREAKER_OPEN || signal == Signal.ERROR_RATE
-        || signal == Signal.SLOW_CALLS;
+        || signal == Signal.SLOW_CALLS || signal == Signal.ENDPOINTS_DOWN;
     if (upstreamSignal) {
       upstream = r.requiredString("upstream", "the upstream the " + signal.yamlName() + " signal watches");
       if (upstream != null && upstreams != null && !upstreams.containsKey(upstream)) {
@@ -150,7 +150,7 @@ final class HealthRulesReader {
         r.problem("window", "one of " + dev.breakwater.gateway.slo.BudgetTracker.WINDOWS);
       }
       window = dev.breakwater.config.Durations.parse(w == null ? "5m" : w);
-    } else if (signal != null && signal.measured()) {
+    } else if (signal == Signal.ERROR_RATE || signal == Signal.SLOW_CALLS) {
       window = r.duration("window", DEFAULT_WINDOW);
       if (!r.failed() && (window.isZero() || window.isNegative() || window.compareTo(Duration.ofHours(1)) > 0)) {
         r.problem("window", "a positive duration of at most 1h, such as 1m");

@@ -4,7 +4,9 @@ import dev.breakwater.Breakwater;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitState;
 import dev.breakwater.gateway.slo.BudgetTracker;
+import dev.breakwater.gateway.upstream.balance.SelectorStatus;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -14,14 +16,19 @@ public final class GatewaySignals implements HealthSignals {
   private final Supplier<Optional<String>> storeDegraded;
   private final UpstreamCallRates rates;
   private final BudgetTracker budgets;
+  private final Supplier<Map<String, SelectorStatus>> endpoints;
 
-  /** Signals read from the engine in force, the store's health, the call rates and the budgets. */
+  /**
+   * Signals read from the engine in force, the store's health, the call rates, the budgets and the endpoints'
+   * state.
+   */
   public GatewaySignals(Supplier<Breakwater> engine, Supplier<Optional<String>> storeDegraded,
-      UpstreamCallRates rates, BudgetTracker budgets) {
+      UpstreamCallRates rates, BudgetTracker budgets, Supplier<Map<String, SelectorStatus>> endpoints) {
     this.engine = engine;
     this.storeDegraded = storeDegraded;
     this.rates = rates;
     this.budgets = budgets;
+    this.endpoints = endpoints;
   }
 
   @Override
@@ -53,5 +60,15 @@ public final class GatewaySignals implements HealthSignals {
   @Override
   public double burnRate(String slo, String sli, String window) {
     return budgets.burnRate(slo, sli, window);
+  }
+
+  @Override
+  public double endpointsDown(String upstream) {
+    SelectorStatus status = endpoints.get().get(upstream);
+    if (status == null || status.endpoints().isEmpty()) {
+      return Double.NaN;
+    }
+    long down = status.endpoints().stream().filter(e -> !e.available()).count();
+    return 100.0 * down / status.endpoints().size();
   }
 }

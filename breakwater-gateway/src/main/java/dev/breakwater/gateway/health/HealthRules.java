@@ -126,6 +126,8 @@ public final class HealthRules implements AutoCloseable {
         return signals.errorRate(r.upstream(), r.window(), r.minCalls());
       case SLOW_CALLS:
         return signals.slowCallRate(r.upstream(), r.slowerThan(), r.window(), r.minCalls());
+      case ENDPOINTS_DOWN:
+        return signals.endpointsDown(r.upstream());
       default:
         return signals.burnRate(r.slo(), r.sli(), dev.breakwater.config.Durations.format(r.window()));
     }

@@ -19,4 +19,7 @@ public interface HealthSignals {
 
   /** An SLO's SLI burn rate over one of the alert windows; NaN when there is no such SLI. */
   double burnRate(String slo, String sli, String window);
+
+  /** The percentage of {@code upstream}'s endpoints that take no calls now (checks failing, or ejected). */
+  double endpointsDown(String upstream);
 }

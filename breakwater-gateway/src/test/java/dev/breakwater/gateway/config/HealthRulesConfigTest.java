@@ -21,12 +21,17 @@ class HealthRulesConfigTest {
             - { name: redis-down, signal: state_store_unreachable, level: read_only, minDwell: 10s }
             - { name: graph-errors, signal: error_rate, upstream: graph, enter: 50, exit: 10, level: maintenance,
                 target: route:GET /v1.0/me/messages }
+            - { name: graph-regions, signal: endpoints_down, upstream: graph, enter: 100, exit: 50, level: cached_only }
         """);
     HealthConfig h = c.health();
     assertThat(h.webhook()).hasToString("http://127.0.0.1:9000/hooks");
     assertThat(h.evaluateEvery()).isEqualTo(Duration.ofSeconds(1));
     assertThat(h.rules()).extracting(HealthConfig.Rule::signal)
-        .containsExactly(Signal.BREAKER_OPEN, Signal.STATE_STORE_UNREACHABLE, Signal.ERROR_RATE);
+        .containsExactly(Signal.BREAKER_OPEN, Signal.STATE_STORE_UNREACHABLE, Signal.ERROR_RATE,
+            Signal.ENDPOINTS_DOWN);
+    assertThat(h.rules().get(3).target()).isEqualTo(Target.upstream("graph"));
+    assertThat(h.rules().get(3).enter()).isEqualTo(100);
+    assertThat(h.rules().get(3).exit()).isEqualTo(50);
     assertThat(h.rules().get(0).target()).isEqualTo(Target.upstream("graph"));
     assertThat(h.rules().get(0).minDwell()).isEqualTo(Duration.ofSeconds(30));
     assertThat(h.rules().get(1).target()).isEqualTo(Target.global());
@@ -55,7 +60,7 @@ class HealthRulesConfigTest {
         "gateway.yaml:35: health.rules[3].slo: \"reads\" (expected: an SLO name; none are defined under slos)",
         "gateway.yaml:36: health.rules[4].name: \"a\" (expected: a name no other rule has)",
         "gateway.yaml:36: health.rules[4].signal: \"breaker\" (expected: one of [breaker_open, state_store_unreachable,"
-            + " error_rate, slow_calls, burn_rate])",
+            + " error_rate, slow_calls, burn_rate, endpoints_down])",
         "gateway.yaml:36: health.rules[4].level: \"normal\" (expected: a level other than normal (a rule that holds"
             + " sets it; it lets go by itself))");
   }

@@ -38,6 +38,7 @@ class HealthRulesTest {
     boolean breakerOpen;
     boolean storeDown;
     double errorRate = Double.NaN;
+    double endpointsDown = Double.NaN;
 
     @Override
     public boolean breakerOpen(String upstream) {
@@ -62,6 +63,11 @@ class HealthRulesTest {
     @Override
     public double burnRate(String slo, String sli, String window) {
       return Double.NaN;
+    }
+
+    @Override
+    public double endpointsDown(String upstream) {
+      return upstream.equals("graph") ? endpointsDown : Double.NaN;
     }
   }
 
@@ -104,6 +110,24 @@ class HealthRulesTest {
     assertThat(posted.get(0)).contains("\"rule\":\"graph-breaker\"", "\"transition\":\"entered\"",
         "\"level\":\"DEGRADED\"", "\"target\":\"upstream:graph\"", "\"operator_holds\":false");
     assertThat(posted.get(1)).contains("\"transition\":\"exited\"");
+  }
+
+  @Test
+  void anUpstreamWhoseEndpointsAllFailTheirChecksIsServedFromCacheUntilHalfAreBack() {
+    configure(new Rule("graph-down", Signal.ENDPOINTS_DOWN, "graph", null, null, Duration.ofMinutes(1), null, 100, 50,
+        10, Degradation.CACHED_ONLY, Target.upstream("graph"), Duration.ofSeconds(10)));
+    signals.endpointsDown = 50; // one of two regions down: failover handles it
+    tick(Duration.ofSeconds(1));
+    assertThat(control.level(null, "graph")).isEqualTo(Degradation.NORMAL);
+
+    signals.endpointsDown = 100;
+    tick(Duration.ofSeconds(1));
+    assertThat(control.level(null, "graph")).isEqualTo(Degradation.CACHED_ONLY);
+    assertThat(control.effective(GRAPH).setBy()).isEqualTo("graph-down");
+
+    signals.endpointsDown = 50; // at the exit threshold, once the dwell has passed
+    tick(Duration.ofSeconds(10));
+    assertThat(control.level(null, "graph")).isEqualTo(Degradation.NORMAL);
   }
 
   @Test
