@@ -17,7 +17,9 @@ public enum ControlKind {
   /** The rollout share (global, per upstream, per route). */
   ROLLOUT("rollout", new Setting.Rollout(100), true, ControlKind::rollout),
   /** A fault drill (per upstream or per route; none by default). */
-  FAULT("fault", null, false, text -> new Setting.Fault(dev.breakwater.fault.FaultSpec.parse(text)));
+  FAULT("fault", null, false, text -> new Setting.Fault(dev.breakwater.fault.FaultSpec.parse(text))),
+  /** The shard (endpoint group) a tenant lives on, in every sharded upstream that has a group of that name. */
+  SHARD("shard", null, false, Setting.Shard::new);
 
   private final String wireName;
   private final Setting defaultSetting;
@@ -43,6 +45,9 @@ public enum ControlKind {
 
   /** Whether this control may be set on {@code target}. */
   public boolean appliesTo(Target target) {
+    if (this == SHARD || target.scope() == Target.Scope.TENANT) {
+      return this == SHARD && target.scope() == Target.Scope.TENANT;
+    }
     return anyTarget || target.scope() == Target.Scope.UPSTREAM
         || this == FAULT && target.scope() == Target.Scope.ROUTE;
   }
@@ -50,7 +55,7 @@ public enum ControlKind {
   /** What {@link #appliesTo} accepts, in words. */
   public String targetsInWords() {
     return anyTarget ? "global, upstream:NAME or route:NAME" : this == FAULT ? "upstream:NAME or route:NAME"
-        : "upstream:NAME";
+        : this == SHARD ? "tenant:NAME" : "upstream:NAME";
   }
 
   /** Reads a value of this control as {@link Setting#text()} writes it; fails with a message saying what was wrong. */
@@ -72,6 +77,8 @@ public enum ControlKind {
         return "true or false";
       case FAULT:
         return "a fault drill";
+      case SHARD:
+        return "the name of an endpoint group";
       default:
         return "a whole percentage from 0 to 100";
     }

@@ -220,6 +220,12 @@ public final class ControlPlane implements AutoCloseable {
     return percent >= 100 || percent > 0 && TenantSlice.slot(tenant) < percent ? Arm.RESILIENT : Arm.PASS_THROUGH;
   }
 
+  /** The endpoint group {@code tenant} was moved to, or null when nobody moved it (its shard is the configured one). */
+  public String shard(String tenant) {
+    Setting s = tenant == null ? null : snapshot.tenant(ControlKind.SHARD, tenant);
+    return s == null ? null : ((Setting.Shard) s).group();
+  }
+
   /** Stops the periodic resync and closes the store. */
   @Override
   public void close() {
@@ -401,6 +407,16 @@ public final class ControlPlane implements AutoCloseable {
       return all;
     }
 
+    Setting tenant(ControlKind kind, String tenant) {
+      Layer op = operatorLayers[kind.ordinal()];
+      Setting s = op == null ? null : op.tenant(tenant);
+      if (s == null) {
+        Layer rule = ruleLayers[kind.ordinal()];
+        s = rule == null ? null : rule.tenant(tenant);
+      }
+      return s;
+    }
+
     Setting resolve(ControlKind kind, String route, String upstream) {
       Layer op = operatorLayers[kind.ordinal()];
       Setting s = op == null ? null : op.resolve(route, upstream);
@@ -429,6 +445,7 @@ public final class ControlPlane implements AutoCloseable {
     private Setting global;
     private final Map<String, Setting> upstreams = new HashMap<>();
     private final Map<String, Setting> routes = new HashMap<>();
+    private final Map<String, Setting> tenants = new HashMap<>();
 
     void put(Target t, Setting s) {
       switch (t.scope()) {
@@ -438,9 +455,16 @@ public final class ControlPlane implements AutoCloseable {
         case UPSTREAM:
           upstreams.put(t.name(), s);
           break;
+        case TENANT:
+          tenants.put(t.name(), s);
+          break;
         default:
           routes.put(t.name(), s);
       }
+    }
+
+    Setting tenant(String tenant) {
+      return tenants.isEmpty() ? null : tenants.get(tenant);
     }
 
     Setting resolve(String route, String upstream) {

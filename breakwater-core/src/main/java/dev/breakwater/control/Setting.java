@@ -109,4 +109,24 @@ public sealed interface Setting {
           ? Target.route(spec.target().name()) : Target.upstream(spec.target().name()));
     }
   }
+
+  /** The endpoint group (shard) a tenant lives on. */
+  record Shard(String group) implements Setting {
+    /** Checks the group is named. */
+    public Shard {
+      if (group == null || group.isBlank()) {
+        throw new IllegalArgumentException("shard: no group (expected: the name of an endpoint group)");
+      }
+    }
+
+    @Override
+    public ControlKind kind() {
+      return ControlKind.SHARD;
+    }
+
+    @Override
+    public String text() {
+      return group;
+    }
+  }
 }

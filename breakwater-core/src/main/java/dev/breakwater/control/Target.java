@@ -3,10 +3,11 @@ package dev.breakwater.control;
 import java.util.Objects;
 
 /**
- * What a setting applies to: everything, one upstream, or one route (a pipeline, named as in the configuration).
+ * What a setting applies to: everything, one upstream, one route (a pipeline, named as in the configuration), or one
+ * tenant (where a tenant lives: its shard).
  *
  * @param scope how wide the setting reaches
- * @param name  the upstream's or route's name; {@code null} for {@link Scope#GLOBAL}
+ * @param name  the upstream's, route's or tenant's name; {@code null} for {@link Scope#GLOBAL}
  */
 public record Target(Scope scope, String name) {
 
@@ -17,7 +18,9 @@ public record Target(Scope scope, String name) {
     /** The calls to one upstream. */
     UPSTREAM,
     /** The calls of one route (pipeline). */
-    ROUTE
+    ROUTE,
+    /** One tenant, wherever it calls: only a tenant's shard is set this way. */
+    TENANT
   }
 
   private static final Target GLOBAL_TARGET = new Target(Scope.GLOBAL, null);
@@ -46,7 +49,12 @@ public record Target(Scope scope, String name) {
     return new Target(Scope.ROUTE, name);
   }
 
-  /** How operators write it: {@code global}, {@code upstream:NAME} or {@code route:NAME}. */
+  /** One tenant. */
+  public static Target tenant(String name) {
+    return new Target(Scope.TENANT, name);
+  }
+
+  /** How operators write it: {@code global}, {@code upstream:NAME}, {@code route:NAME} or {@code tenant:NAME}. */
   @Override
   public String toString() {
     return scope == Scope.GLOBAL ? "global" : scope.name().toLowerCase(java.util.Locale.ROOT) + ":" + name;

@@ -223,7 +223,7 @@ class GatewayControlFleetTest {
     assertBad(admin(a, "PUT", "/admin/control/breaker/global", ONCALL, "{\"value\": \"open\"}"),
         "breaker target: global (expected: upstream:NAME)");
     assertBad(admin(a, "PUT", "/admin/control/panic/global", ONCALL, "{\"value\": \"on\"}"),
-        "control: \\\"panic\\\" (expected: one of degradation, breaker, enabled, rollout, fault)");
+        "control: \\\"panic\\\" (expected: one of degradation, breaker, enabled, rollout, fault, shard)");
     assertThat(admin(a, "GET", "/admin/control/degradation/upstream%3Agraph", ONCALL, null).body())
         .contains("\"target\":\"upstream:graph\""); // the target is percent-decoded (route names hold spaces)
     assertThat(admin(a, "GET", "/admin/control", ONCALL, null).body()).isEqualTo(before);

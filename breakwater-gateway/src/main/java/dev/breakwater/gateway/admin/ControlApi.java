@@ -198,7 +198,10 @@ final class ControlApi {
     return ControlKey.of(kind, target(target));
   }
 
-  /** Reads {@code global}, {@code upstream:NAME} or {@code route:NAME}, naming only what the config defines. */
+  /**
+   * Reads {@code global}, {@code upstream:NAME} or {@code route:NAME}, naming only what the config defines, or
+   * {@code tenant:ID} (any tenant id the gateway would accept).
+   */
   Target target(String text) {
     GatewayConfig config = gateway.config();
     if (text.equals("global")) {
@@ -221,8 +224,15 @@ final class ControlApi {
       }
       return Target.route(name);
     }
-    throw new IllegalArgumentException("target: " + JsonText.quote(text) + " (expected: global, upstream:NAME or "
-        + "route:NAME)");
+    if (scope.equals("tenant")) {
+      if (name.isEmpty() || name.length() > 255 || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw new IllegalArgumentException("tenant: " + JsonText.quote(name) + " (expected: a tenant id of 1 to 255"
+            + " characters without control characters)");
+      }
+      return Target.tenant(name);
+    }
+    throw new IllegalArgumentException("target: " + JsonText.quote(text) + " (expected: global, upstream:NAME, "
+        + "route:NAME or tenant:ID)");
   }
 
   private static String names(Collection<ControlKind> kinds) {

@@ -97,7 +97,7 @@ public final class RouteRuntime {
         UpstreamResponse::header, TimeSource.system());
     Map<String, EndpointSelector> selectors = monitors.configure(config.upstreams().values());
     for (UpstreamConfig u : config.upstreams().values()) {
-      upstreams.put(u.name(), new UpstreamClients(vertx, u, selectors.get(u.name())));
+      upstreams.put(u.name(), new UpstreamClients(vertx, u, selectors.get(u.name()), stores.control()::shard));
     }
     for (RouteConfig r : config.routes()) {
       StringBuilder policy = new StringBuilder();
