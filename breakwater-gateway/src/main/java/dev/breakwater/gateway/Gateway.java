@@ -168,8 +168,10 @@ public final class Gateway implements AutoCloseable, AdminOps {
         .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
     // One bound for all event loops' listeners: a client's connections are spread over them.
     ClientConnections perClient = new ClientConnections(c.server().maxConnectionsPerClient());
+    // HTTP/1.1 only: probes, scrapers and operators' tools speak it, and a client's h2c upgrade is one more state
+    // machine on the listener that must always answer (a JDK client's upgraded /metrics request was seen to hang).
     adminServer = vertx.createHttpServer(new HttpServerOptions().setHost(c.admin().host())
-        .setPort(c.admin().port())).requestHandler(new Admin(this)::handle);
+        .setPort(c.admin().port()).setHttp2ClearTextEnabled(false)).requestHandler(new Admin(this)::handle);
     // One listener per event loop on the same port, each in a verticle instance of its own (so on an event loop of
     // its own): Vert.x spreads accepted connections over them, and the proxy uses every core.
     return vertx.deployVerticle(() -> new io.vertx.core.AbstractVerticle() {

@@ -16,7 +16,9 @@ final class GatewayTestSupport implements AutoCloseable {
 
   final Simulator simulator;
   final Gateway gateway;
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  // HTTP/1.1: the tests' subject is the proxy's behaviour, not the JDK client's h2c upgrade (decision 0022 covers h2).
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
 
   GatewayTestSupport(SimulatorConfig sim, String routesYaml, String policiesYaml) {
     this.simulator = Simulator.start(sim.withPort(0));
