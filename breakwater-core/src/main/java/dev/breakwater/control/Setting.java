@@ -17,6 +17,11 @@ public sealed interface Setting {
   /** The value as operators write it and as stores keep it; {@link ControlKind#parse} reads it back. */
   String text();
 
+  /** The value in words, for logs and people; the stored text unless a kind says more. */
+  default String describe() {
+    return text();
+  }
+
   /** A degradation level. */
   record Level(Degradation level) implements Setting {
     /** Checks the level is present. */
@@ -101,6 +106,11 @@ public sealed interface Setting {
     @Override
     public String text() {
       return spec.text();
+    }
+
+    @Override
+    public String describe() {
+      return spec.describe();
     }
 
     /** The control key a drill of {@code spec} is kept under: one drill per route and per upstream. */

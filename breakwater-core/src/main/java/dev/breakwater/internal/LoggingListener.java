@@ -65,8 +65,8 @@ final class LoggingListener implements BreakwaterListener {
     CONTROL.atWarn()
         .addKeyValue("control", c.key().kind().wireName())
         .addKeyValue("target", c.key().target())
-        .addKeyValue("from", c.from() == null ? "none" : c.from().text())
-        .addKeyValue("to", c.to() == null ? "none" : c.to().text())
+        .addKeyValue("from", c.from() == null ? "none" : c.from().describe())
+        .addKeyValue("to", c.to() == null ? "none" : c.to().describe())
         .addKeyValue("source", c.source())
         .addKeyValue("by", c.by())
         .log("control changed");
