@@ -102,7 +102,7 @@ public final class Gateway implements AutoCloseable, AdminOps {
       throw e;
     }
     this.webhook = config.health().webhook() == null ? null : new Webhook(vertx, config.health().webhook());
-    this.health = new HealthRules(stores.control(), new GatewaySignals(this::engine, stores::degraded, callRates,
+    this.health = new HealthRules(stores.control(), new GatewaySignals(this::engine, stores::unreachable, callRates,
         budgets, monitors::status), dev.breakwater.time.TimeSource.system(), webhook, java.util.concurrent.ForkJoinPool.commonPool());
     configureHealth(config);
   }

@@ -146,7 +146,8 @@ public final class RedisState implements AutoCloseable {
     if (down && guard.refusals() > 0) {
       detail += "; keyed writes refused while it does not answer";
     }
-    return new Health(down || refusing, detail, guard.degradedDecisions(), liveInstances.get(), guard.refusals());
+    return new Health(down || refusing, detail, guard.degradedDecisions(), liveInstances.get(), guard.refusals(),
+        down);
   }
 
   /** Reloads every open throttle gate from Redis; completes with how many were found. */
@@ -164,9 +165,11 @@ public final class RedisState implements AutoCloseable {
    * @param liveInstances      instances seen alive in the last heartbeats
    * @param refusedDecisions   decisions refused since start because Redis did not answer (keyed writes under the
    *                           default {@code whenStoreUnavailable: REFUSE})
+   * @param unreachable        whether Redis is held to be down now (decisions taken on local state); unlike
+   *                           {@code degraded}, not kept on for a while after a refused keyed write
    */
   public record Health(boolean degraded, String detail, long degradedDecisions, int liveInstances,
-      long refusedDecisions) {}
+      long refusedDecisions, boolean unreachable) {}
 
   private void beat() {
     if (closed) {

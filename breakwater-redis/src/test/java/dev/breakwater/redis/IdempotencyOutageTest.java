@@ -131,6 +131,7 @@ class IdempotencyOutageTest {
     assertThat(refused.code()).isEqualTo(ErrorCode.DEGRADED);
     assertThat(a.health().degraded()).as("ready reports the refusal").isTrue();
     assertThat(a.health().detail()).contains("keyed writes refused");
+    assertThat(a.health().unreachable()).as("one slow answer is no outage: health rules see Redis up").isFalse();
   }
 
   @Test

@@ -7,13 +7,12 @@ import dev.breakwater.gateway.slo.BudgetTracker;
 import dev.breakwater.gateway.upstream.balance.SelectorStatus;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /** The signals of a running gateway: its engine's breakers, its state store, its call rates and its SLO budgets. */
 public final class GatewaySignals implements HealthSignals {
   private final Supplier<Breakwater> engine;
-  private final Supplier<Optional<String>> storeDegraded;
+  private final java.util.function.BooleanSupplier storeUnreachable;
   private final UpstreamCallRates rates;
   private final BudgetTracker budgets;
   private final Supplier<Map<String, SelectorStatus>> endpoints;
@@ -22,10 +21,10 @@ public final class GatewaySignals implements HealthSignals {
    * Signals read from the engine in force, the store's health, the call rates, the budgets and the endpoints'
    * state.
    */
-  public GatewaySignals(Supplier<Breakwater> engine, Supplier<Optional<String>> storeDegraded,
+  public GatewaySignals(Supplier<Breakwater> engine, java.util.function.BooleanSupplier storeUnreachable,
       UpstreamCallRates rates, BudgetTracker budgets, Supplier<Map<String, SelectorStatus>> endpoints) {
     this.engine = engine;
-    this.storeDegraded = storeDegraded;
+    this.storeUnreachable = storeUnreachable;
     this.rates = rates;
     this.budgets = budgets;
     this.endpoints = endpoints;
@@ -44,7 +43,7 @@ public final class GatewaySignals implements HealthSignals {
 
   @Override
   public boolean stateStoreUnreachable() {
-    return storeDegraded.get().isPresent();
+    return storeUnreachable.getAsBoolean();
   }
 
   @Override

@@ -108,6 +108,14 @@ public final class StateStores implements AutoCloseable {
     return control;
   }
 
+  /**
+   * Whether the shared state store is down now (decisions on local state): the health rules' signal, which must end
+   * when Redis is back, not linger like the readiness detail after a refused keyed write.
+   */
+  public boolean unreachable() {
+    return redis != null && redis.health().unreachable();
+  }
+
   /** Health of the shared state store: empty when it is fine (or in memory), else the reason. */
   public Optional<String> degraded() {
     if (redis == null) {
