@@ -223,6 +223,7 @@ public final class Breakwater {
     private IdempotencyStore<T> idempotencyStore;
     private CacheStore<T> cacheStore;
     private java.util.function.Predicate<? super T> cacheable = v -> true;
+    private java.util.function.Function<BreakwaterException, T> unknownOutcome;
 
     private PipelineBuilder(Engine engine, PipelineConfig config) {
       this.engine = engine;
@@ -253,6 +254,16 @@ public final class Breakwater {
       return this;
     }
 
+    /**
+     * The answer a keyed call's idempotency record keeps when the call failed after it may have run upstream (a
+     * timeout, a 5xx, a broken connection): repeats of the key get this value instead of running the call again. Without
+     * it, such a key stays reserved until its lease ends (repeats are refused as in flight), and is then free again.
+     */
+    public PipelineBuilder<T> unknownOutcome(java.util.function.Function<BreakwaterException, T> answer) {
+      this.unknownOutcome = answer;
+      return this;
+    }
+
     /** This pipeline's own cache store. */
     public PipelineBuilder<T> cacheStore(CacheStore<T> store) {
       this.cacheStore = store;
@@ -268,7 +279,7 @@ public final class Breakwater {
     /** Builds the pipeline; a policy name that does not exist fails here, naming the pipeline and the choices. */
     public Pipeline<T> build() {
       return new DefaultPipeline<>(engine, config, classifier, fallback, deadLetter, idempotencyStore, cacheStore,
-          cacheable);
+          cacheable, unknownOutcome);
     }
   }
 }

@@ -12,8 +12,13 @@ public enum IdempotencyOutcome {
   CONFLICT,
   /** The key was used with another request: refused with {@code IDEMPOTENCY_MISMATCH}. */
   MISMATCH,
-  /** The call failed, so its reservation was dropped and the client may retry. */
+  /** The call failed before it could run upstream, so its reservation was dropped and the client may retry. */
   RELEASED,
+  /**
+   * The call failed after it may have run upstream (a timeout, a 5xx, a broken connection): the key keeps that
+   * outcome, so a repeat of it is answered, not run again.
+   */
+  KEPT,
   /** The store could not answer and the policy refuses rather than decide locally: refused with {@code DEGRADED}. */
   REFUSED;
 

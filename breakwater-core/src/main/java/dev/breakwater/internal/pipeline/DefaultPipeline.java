@@ -60,24 +60,27 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   /** Creates a pipeline; every named policy is resolved now, so a wrong name fails here, not on a call. */
   public DefaultPipeline(Engine engine, PipelineConfig config, Classifier<T> classifier, Fallback<T> fallback,
       BiConsumer<CallContext, BreakwaterException> deadLetter, IdempotencyStore<T> idempotencyStore,
-      CacheStore<T> cacheStore, Predicate<? super T> cacheable) {
-    this(engine, config, classifier, fallback, deadLetter, idempotencyStore, cacheStore, cacheable, false);
+      CacheStore<T> cacheStore, Predicate<? super T> cacheable,
+      java.util.function.Function<BreakwaterException, T> unknownOutcome) {
+    this(engine, config, classifier, fallback, deadLetter, idempotencyStore, cacheStore, cacheable, unknownOutcome,
+        false);
   }
 
   private DefaultPipeline(Engine engine, PipelineConfig config, Classifier<T> classifier, Fallback<T> fallback,
       BiConsumer<CallContext, BreakwaterException> deadLetter, IdempotencyStore<T> idempotencyStore,
-      CacheStore<T> cacheStore, Predicate<? super T> cacheable, boolean bare) {
+      CacheStore<T> cacheStore, Predicate<? super T> cacheable,
+      java.util.function.Function<BreakwaterException, T> unknownOutcome, boolean bare) {
     this.config = config;
     this.control = engine.control;
     // Same name, upstream and domain: operators' levels and the listeners' series are those of this pipeline.
     this.passThrough = bare ? null : new DefaultPipeline<>(engine, PipelineConfig.named(config.name())
         .withUpstream(config.upstream()).withDomain(config.domain()), classifier, null, null, null, null, cacheable,
-        true);
+        null, true);
     this.time = engine.time;
     this.events = engine.events;
     this.carrier = engine.contextCarrier;
     this.plan = new PipelinePlan<>(this, engine, config, classifier, fallback, deadLetter, idempotencyStore,
-        cacheStore, cacheable);
+        cacheStore, cacheable, unknownOutcome);
     // Innermost first: each stage is given the one it wraps.
     GateStage gate = new GateStage(plan);
     RetryStage<T> retry = new RetryStage<>(plan, gate, new AttemptStage<>(plan));

@@ -23,8 +23,11 @@ import java.util.function.Supplier;
 
 /**
  * Idempotency for a call with a key: reserve the key (a replay answers from the record, a conflict or a mismatch is
- * refused), run the call, then complete the record with its value or release the key on failure. A store that cannot
- * answer refuses the call rather than guessing (decision 0021).
+ * refused), run the call, then complete the record with its value. A failure that proves the call did not run (a
+ * refusal before any attempt, a throttled answer, a connection never made) releases the key; one after which it may
+ * have run upstream keeps it (decision 0041): the record takes the pipeline's unknown-outcome answer, or stays
+ * reserved until its lease ends, so a repeat of the key is not run a second time. A store that cannot answer refuses
+ * the call rather than guessing (decision 0021).
  */
 final class IdempotencyStage<T> {
   private final Pipeline<T> pipeline;
@@ -33,6 +36,7 @@ final class IdempotencyStage<T> {
   private final IdempotencyConfig idempotency;
   private final IdempotencyStore<T> idempotencyStore;
   private final AdmissionStage<T> next;
+  private final java.util.function.Function<BreakwaterException, T> unknownOutcome;
 
   IdempotencyStage(PipelinePlan<T> plan, AdmissionStage<T> next) {
     this.pipeline = plan.pipeline;
@@ -41,6 +45,7 @@ final class IdempotencyStage<T> {
     this.idempotency = plan.idempotency;
     this.idempotencyStore = plan.idempotencyStore;
     this.next = next;
+    this.unknownOutcome = plan.unknownOutcome;
   }
 
   /** Synchronous step: reserve, run {@code next}, complete or release; a replay sets {@code h}'s source. */
@@ -68,8 +73,16 @@ final class IdempotencyStage<T> {
       idempotencyStore.complete(key, ctx.fingerprint(), v, idempotency.ttl());
       return v;
     } catch (RuntimeException e) {
-      idempotencyStore.release(key, ctx.fingerprint());
-      idempotencyEvent(ctx, IdempotencyOutcome.RELEASED);
+      BreakwaterException unknown = mayHaveRun(e);
+      if (unknown == null) {
+        idempotencyStore.release(key, ctx.fingerprint());
+        idempotencyEvent(ctx, IdempotencyOutcome.RELEASED);
+      } else {
+        if (unknownOutcome != null) {
+          idempotencyStore.complete(key, ctx.fingerprint(), unknownOutcome.apply(unknown), idempotency.ttl());
+        }
+        idempotencyEvent(ctx, IdempotencyOutcome.KEPT);
+      }
       throw e;
     }
   }
@@ -107,18 +120,45 @@ final class IdempotencyStage<T> {
                     done.complete(new CallResult<>(v, Source.UPSTREAM));
                   });
             } else {
-              idempotencyStore.releaseAsync(key, ctx.fingerprint()).whenComplete((x, storeError) -> {
+              BreakwaterException unknown = mayHaveRun(e);
+              CompletionStage<Void> kept = unknown == null ? idempotencyStore.releaseAsync(key, ctx.fingerprint())
+                  : unknownOutcome == null ? CompletableFuture.completedFuture(null)
+                  : idempotencyStore.completeAsync(key, ctx.fingerprint(), unknownOutcome.apply(unknown),
+                      idempotency.ttl());
+              kept.whenComplete((x, storeError) -> {
                 if (storeError != null) {
                   // The key stays reserved until its lease ends; the caller still gets the call's own error.
-                  events.internalError("idempotency store release", storeError);
+                  events.internalError(unknown == null ? "idempotency store release" : "idempotency store keep",
+                      storeError);
                 }
-                idempotencyEvent(ctx, IdempotencyOutcome.RELEASED);
+                idempotencyEvent(ctx, unknown == null ? IdempotencyOutcome.RELEASED : IdempotencyOutcome.KEPT);
                 done.completeExceptionally(e);
               });
             }
           });
           return done;
         });
+  }
+
+  /**
+   * The failure as a BreakwaterException when the call may have run upstream before it failed (an attempt timed out,
+   * the upstream answered a 5xx, or the connection broke once made), else null: a refusal before any attempt, a
+   * throttled or client-error answer, or a connection never made proves it did not run.
+   */
+  static BreakwaterException mayHaveRun(Throwable e) {
+    Throwable c = Classifier.unwrap(e);
+    if (!(c instanceof BreakwaterException b)) {
+      return null; // not a call failure (a bug in a stage): the key is released as before
+    }
+    if (b.code() != ErrorCode.TIMEOUT && b.code() != ErrorCode.UPSTREAM_ERROR) {
+      return null;
+    }
+    for (Throwable t = b.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return null; // nothing of the request was sent
+      }
+    }
+    return b;
   }
 
   private String idempotencyKey(CallContext ctx) {

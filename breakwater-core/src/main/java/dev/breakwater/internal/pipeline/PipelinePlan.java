@@ -66,13 +66,17 @@ final class PipelinePlan<T> {
   final KeyedRegistry<T> lastGoodValues;
   final boolean needsClock;
   final Predicate<? super T> cacheable;
+  /** The value a keyed call's record keeps when the call failed after it may have run upstream; null: none. */
+  final java.util.function.Function<BreakwaterException, T> unknownOutcome;
 
   /** Resolves every policy {@code config} names; events name {@code pipeline}. */
   @SuppressWarnings("unchecked")
   PipelinePlan(Pipeline<T> pipeline, Engine engine, PipelineConfig config, Classifier<T> classifier,
       Fallback<T> fallback, BiConsumer<CallContext, BreakwaterException> deadLetter,
-      IdempotencyStore<T> idempotencyStore, CacheStore<T> cacheStore, Predicate<? super T> cacheable) {
+      IdempotencyStore<T> idempotencyStore, CacheStore<T> cacheStore, Predicate<? super T> cacheable,
+      java.util.function.Function<BreakwaterException, T> unknownOutcome) {
     this.pipeline = pipeline;
+    this.unknownOutcome = unknownOutcome;
     this.cacheable = cacheable;
     this.engine = engine;
     this.time = engine.time;

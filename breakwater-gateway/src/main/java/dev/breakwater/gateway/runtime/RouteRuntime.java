@@ -11,6 +11,7 @@ import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.config.UpstreamConfig;
 import dev.breakwater.gateway.http.RateLimitFields;
+import dev.breakwater.gateway.http.UnknownOutcome;
 import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.identity.JwtVerifier;
 import dev.breakwater.gateway.internal.EventLoopTime;
@@ -114,10 +115,11 @@ public final class RouteRuntime {
       }
       pipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r)
               .withCache(cacheOf.getOrDefault(r.name(), r.cache()))).classifier(classifier)
-          .idempotencyStore(stores.idempotency()).cacheStore(stores.cache()).cacheable(UpstreamResponse::cacheable)
-          .build());
+          .idempotencyStore(stores.idempotency()).unknownOutcome(UnknownOutcome::answer).cacheStore(stores.cache())
+          .cacheable(UpstreamResponse::cacheable).build());
       uncachedPipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r).withCache(null))
-          .classifier(classifier).idempotencyStore(stores.idempotency()).build());
+          .classifier(classifier).idempotencyStore(stores.idempotency()).unknownOutcome(UnknownOutcome::answer)
+          .build());
       // No policy at all: the kill switch's and the rollout's other arm. Same name, so operator levels still apply.
       passThroughPipelines.put(r.name(), engine.<UpstreamResponse>pipeline(PipelineConfig.named(r.name())
           .withUpstream(r.upstream()).withDomain(r.domain())).classifier(classifier).build());
