@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -37,6 +38,9 @@ class WriteSafetyEndToEndTest {
       executions.incrementAndGet(); // the write took effect
       if (req.path().startsWith("/fails-after-executing")) {
         req.response().setStatusCode(503).end();
+      } else if (req.path().startsWith("/slow-after-executing")) {
+        // Executed at once, answered after the attempt timeout: the caller cannot tell it ran.
+        vertx.setTimer(1_000, t -> req.response().setStatusCode(201).end());
       } else {
         req.response().setStatusCode(201).end("{\"created\":" + executions.get() + "}");
       }
@@ -45,7 +49,7 @@ class WriteSafetyEndToEndTest {
         "server: { port: 0, drainTimeout: 1s }",
         "admin: { port: 0, token: " + GatewayTestSupport.TOKEN + " }",
         "policies:",
-        "  timeouts: { t: { attempt: 5s, deadline: 10s } }",
+        "  timeouts: { t: { attempt: 5s, deadline: 10s }, quick: { attempt: 300ms, deadline: 3s } }",
         "  retries: { r: { maxAttempts: 3, baseDelay: 10ms, maxDelay: 50ms } }",
         "  idempotency:",
         "    long: { ttl: 1m, lease: 10s, maxKeyLength: 300 }",
@@ -54,6 +58,8 @@ class WriteSafetyEndToEndTest {
         "  app: { endpoints: [ 'http://127.0.0.1:" + upstream.actualPort() + "' ], timeout: t, retry: r }",
         "routes:",
         "  - { name: unprotected, path: /fails-after-executing, methods: [POST], upstream: app, operation: pay }",
+        "  - { name: slow, path: /slow-after-executing, methods: [POST], upstream: app, operation: send,",
+        "      idempotency: long, timeout: quick }",
         "  - { name: long, path: /long, methods: [POST], upstream: app, operation: send, idempotency: long }",
         "  - { name: short, path: /short, methods: [POST], upstream: app, operation: send, idempotency: short }");
     gateway = Gateway.start(ConfigLoader.parse(yaml, "write-safety-test.yaml"));
@@ -83,6 +89,18 @@ class WriteSafetyEndToEndTest {
     HttpResponse<String> r = post("/fails-after-executing", "alice", "payment-1");
     assertProblem(r, 502, "UPSTREAM_ERROR");
     assertThat(executions).as("nothing deduplicates the key: a retry would pay twice").hasValue(1);
+  }
+
+  // Found by bench/chaos.sh (docs/benchmarks/chaos.md, upstream-timeout phase): 21 of 810 keyed sendMail calls ran
+  // on both regions. The idempotency stage sits outside the retry loop, so it deduplicates the caller's repeats, not
+  // the gateway's own: a keyed write whose attempt timed out is sent again straight to an upstream that may have run
+  // it. Enable once the gateway no longer repeats a write that may have reached the upstream (a design decision).
+  @Disabled("known defect: a keyed write is repeated after an attempt timeout; see docs/benchmarks/chaos.md")
+  @Test
+  void aKeyedWriteWhoseAttemptTimedOutAfterTheUpstreamRanItIsNotSentAgain() throws Exception {
+    HttpResponse<String> r = post("/slow-after-executing", "alice", "mail-slow-1");
+    assertProblem(r, 504, "TIMEOUT");
+    assertThat(executions).as("the first attempt ran the write; a repeat would send the mail twice").hasValue(1);
   }
 
   @Test
