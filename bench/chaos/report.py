@@ -1,0 +1,293 @@
+"""Turns the raw output of bench/chaos/chaos.py into docs/benchmarks/chaos.md (stdlib only).
+
+   report.py OUT_DIR DOC
+
+Definitions used in the report:
+  - a request's answer is its last attempt's (the client's retries included); it succeeded when that is a 2xx;
+  - the success ratio of a second is the share of the requests scheduled in that second that succeeded;
+  - a phase has recovered at the first second, counted from its failure, from which every whole second to the end of
+    the phase has a success ratio of at least 99 % of the baseline's; 0 s means no second fell below that;
+  - a write executed more than once is an Idempotency-Key the simulators (both regions, and the primary before and
+    after its restart) counted more than one sendMail execution for.
+"""
+import collections, json, os, sys
+
+out_dir, doc = sys.argv[1], sys.argv[2]
+setup = json.load(open(os.path.join(out_dir, "timeline.json")))
+execs = json.load(open(os.path.join(out_dir, "executions.json")))
+machine = open(os.path.join(out_dir, "machine.txt")).read().rstrip()
+reqs = [json.loads(line) for line in open(os.path.join(out_dir, "requests.jsonl"))]
+samples = [json.loads(line) for line in open(os.path.join(out_dir, "samples.jsonl"))]
+timeline = setup["timeline"]
+PHASES = ["baseline", "gateway-kill", "redis-restart", "upstream-timeout", "primary-region"]
+FAILURE = {"gateway-kill": "killed", "redis-restart": "killed", "upstream-timeout": "answer after",
+           "primary-region": "killed"}
+REPAIR = {"gateway-kill": "started again", "redis-restart": "started again", "upstream-timeout": "at once again",
+          "primary-region": "started again"}
+
+
+def action_time(phase, words):
+    return next((a["t"] for a in timeline if a["phase"] == phase and words in a["action"]), None)
+
+
+def phase_start(phase):
+    return action_time(phase, "phase starts")
+
+
+def ok(status):
+    return 200 <= status < 300
+
+
+def label(status, code):
+    if status == 0:
+        return "no answer (%s)" % code.split(":", 1)[1]
+    return "%d %s" % (status, code) if code else str(status)
+
+
+# Executions per key, over both regions and both lives of the primary.
+executed = collections.Counter()
+for part in ("primary_before_kill", "primary_after_restart", "secondary"):
+    for key, n in execs[part].items():
+        executed[key] += n
+
+by_phase = collections.defaultdict(list)
+for r in reqs:
+    by_phase[r["phase"]].append(r)
+
+baseline = by_phase["baseline"]
+base_ratio = sum(ok(r["status"]) for r in baseline) / max(1, len(baseline))
+threshold = 0.99 * base_ratio
+
+
+def seconds(phase, origin):
+    """Success ratio per whole second from origin to the phase's end: [(second, ratio, requests)]."""
+    end = phase_start(PHASES[PHASES.index(phase) + 1]) if phase != PHASES[-1] else action_time("end", "load stops")
+    bins = collections.defaultdict(lambda: [0, 0])
+    for r in by_phase[phase]:
+        if r["t"] >= origin:
+            b = bins[int(r["t"] - origin)]
+            b[0] += ok(r["status"])
+            b[1] += 1
+    whole = int(end - origin)
+    return [(s, bins[s][0] / bins[s][1] if bins[s][1] else None, bins[s][1]) for s in range(whole)]
+
+
+def recovery(phase):
+    failed_at = action_time(phase, FAILURE[phase])
+    per_second = seconds(phase, failed_at)
+    recovered = None
+    for s, ratio, n in reversed(per_second):
+        if ratio is not None and ratio < threshold:
+            break
+        recovered = s
+    dips = [s for s, ratio, n in per_second if ratio is not None and ratio < threshold]
+    return failed_at, recovered if dips else 0, per_second, dips
+
+
+rows = []
+detail = []
+for phase in PHASES:
+    rs = by_phase[phase]
+    answers = collections.Counter(label(r["status"], r["code"]) for r in rs)
+    attempts = collections.Counter(label(a[1], a[2]) for r in rs for a in r["attempts"])
+    writes = [r for r in rs if r["kind"] == "write"]
+    twice = sorted(r["key"] for r in writes if executed[r["key"]] > 1)
+    ran_but_failed = sum(1 for r in writes if executed[r["key"]] >= 1 and not ok(r["status"]))
+    acked_not_run = sum(1 for r in writes if executed[r["key"]] == 0 and ok(r["status"]))
+    retried = sum(len(r["attempts"]) - 1 for r in rs)
+    moved = sum(1 for r in rs if len({a[0] for a in r["attempts"]}) > 1)
+    succeeded = sum(ok(r["status"]) for r in rs)
+    p = {"phase": phase, "requests": len(rs), "succeeded": succeeded, "writes": len(writes), "twice": twice,
+         "ran_but_failed": ran_but_failed, "acked_not_run": acked_not_run, "retried": retried, "moved": moved,
+         "answers": answers, "attempts": attempts}
+    if phase != "baseline":
+        failed_at, rec, per_second, dips = recovery(phase)
+        repaired_at = action_time(phase, REPAIR[phase])
+        p.update({"failed_at": failed_at, "repaired_at": repaired_at, "recovered_s": rec, "per_second": per_second,
+                  "dips": dips, "worst": min((x[1] for x in per_second if x[1] is not None), default=None)})
+    rows.append(p)
+
+# What the gateways' admin APIs showed, per phase and gateway: the distinct values in the order first seen.
+seen = collections.defaultdict(list)
+
+
+def note(phase, gw, what, value):
+    lst = seen[(phase, gw, what)]
+    if value not in lst:
+        lst.append(value)
+
+
+def breaker_states(b):
+    if not b:
+        return "-"
+    items = b.get("breakers", b) if isinstance(b, dict) else b
+    if isinstance(items, dict):
+        items = [dict(v, name=k) if isinstance(v, dict) else {"name": k, "state": v} for k, v in items.items()]
+    states = sorted({str(x.get("state", "?")) for x in items if isinstance(x, dict)})
+    return "/".join(states) if states else "none yet"
+
+
+levels_available = any(s["levels"] is not None for s in samples)
+for s in samples:
+    ph, gw = s["phase"], s["gateway"]
+    if ph not in PHASES:
+        continue
+    if s["ready"] == 0:
+        note(ph, gw, "ready", "down")
+    else:
+        note(ph, gw, "ready", "ready" if s["ready"] == 200 and s["ready_detail"] in (None, "ok") else
+             "%d %s" % (s["ready"], s["ready_detail"] or ""))
+    if s["group_in_use"] is not None:
+        note(ph, gw, "group", s["group_in_use"] + ("" if not s["failback"] else " (failback to %s at %s %%)" % (
+            s["failback"].get("group"), s["failback"].get("percent"))))
+    if s["breakers"] is not None:
+        note(ph, gw, "breaker", breaker_states(s["breakers"]))
+    if s["levels"] is not None:
+        note(ph, gw, "levels", json.dumps(s["levels"], sort_keys=True)[:160])
+
+
+def first_sample(phase, gw, pred):
+    return next((s["t"] for s in samples if s["phase"] == phase and s["gateway"] == gw and pred(s)), None)
+
+
+# ------------------------------------------------------------------ the document
+D = setup["durations"]
+lines = []
+w = lines.append
+w("# Chaos benchmark")
+w("")
+w("Generated by `bench/chaos.sh` (do not edit by hand; rerun the script). Seed 003's scenario: three gateways "
+  "(`bench/chaos/breakwater.yaml`, state in one redis-server) in front of one upstream with a primary and a "
+  "secondary region (two simulators), under steady multi-tenant load, through a timeline of failures. Every figure "
+  "comes from one run on the machine below; the baseline is the first phase of the same run.")
+w("")
+w("## Machine")
+w("")
+w("```")
+w(machine)
+w("```")
+w("")
+w("## The run")
+w("")
+w("Load (`bench/chaos/chaos.py`): %.0f requests/s on a fixed schedule (open loop), from %d tenants, each pinned to "
+  "one of the three gateways; 7 in 10 are reads (`GET /v1.0/me/messages`), 3 in 10 writes (`POST "
+  "/v1.0/me/sendMail`, a fresh `Idempotency-Key` each). The client sends a request whose gateway does not answer "
+  "to the next gateway at once, and a request answered 409, 502, 503 or 504 again after its Retry-After (at most "
+  "2 s), the same key each time, up to %d attempts within %.0f s. Gateways: attempt timeout 1 s, deadline 3 s, two "
+  "attempts, a fleet-aware breaker (50 %% of at least 20 calls, open 5 s), idempotency records in Redis (refused "
+  "while Redis does not answer), health checks every 500 ms, ejection after 5 failures, failback in steps of "
+  "5/25/50/100 %% held 2 s each."
+  % (setup["rate"], setup["tenants"], setup["max_attempts"], setup["client_budget_s"]))
+w("")
+w("| phase | seconds | what happens (s from the phase's start) |")
+w("|---|---:|---|")
+w("| warmup | %.0f | not counted |" % setup["warmup"])
+w("| baseline | %.0f | nothing |" % D["baseline"])
+w("| gateway-kill | %.0f | 0: SIGKILL gateway 2; %.0f: it starts again |" % (D["gateway-kill"], setup["gateway_down_s"]))
+w("| redis-restart | %.0f | 0: SIGKILL redis-server; %.0f: started again on the same port (append-only file, "
+  "fsync always: the records survive) |" % (D["redis-restart"], setup["redis_down_s"]))
+w("| upstream-timeout | %.0f | 0: both regions answer after %d ms (simulator latency); %.0f: at once again |"
+  % (D["upstream-timeout"], setup["slow_ms"], setup["slow_for_s"]))
+w("| primary-region | %.0f | 0: SIGKILL the primary simulator; %.0f: started again on its port |"
+  % (D["primary-region"], setup["primary_down_s"]))
+w("")
+w("Timeline as run (s since the load started):")
+w("")
+w("```")
+for a in timeline:
+    w("%7.1f  %-17s %s" % (a["t"], a["phase"], a["action"]))
+w("```")
+w("")
+w("## Results per phase")
+w("")
+w("Success: the request's last answer was a 2xx. Recovered: the first second after the failure from which every "
+  "second to the end of the phase has a success ratio of at least 99 %% of the baseline's (%.2f %%, so %.2f %%); "
+  "0 s: no second fell below it. Writes executed more than once: keys the simulators' own per-key counters saw run "
+  "more than once (goal 0)." % (100 * base_ratio, 100 * threshold))
+w("")
+w("| phase | requests | succeeded | writes | writes executed more than once | failed writes that ran anyway | "
+  "client retries | moved to another gateway | worst second | recovered, s after the failure | s after the repair |")
+w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for p in rows:
+    rec = p.get("recovered_s")
+    since_repair = "" if rec is None or "failed_at" not in p else (
+        "%.0f" % max(0.0, p["failed_at"] + rec - p["repaired_at"]) if rec else "0")
+    w("| %s | %d | %d (%.2f %%) | %d | **%d** | %d | %d | %d | %s | %s | %s |" % (
+        p["phase"], p["requests"], p["succeeded"], 100.0 * p["succeeded"] / max(1, p["requests"]), p["writes"],
+        len(p["twice"]), p["ran_but_failed"], p["retried"], p["moved"],
+        "" if p.get("worst") is None else "%.0f %%" % (100 * p["worst"]),
+        "" if "failed_at" not in p else ("never" if rec is None else "%d" % rec), since_repair))
+w("")
+w("*Failed writes that ran anyway*: the caller's last answer was not a 2xx, yet the simulators executed the key "
+  "(the caller cannot tell; a retry with the same key would be replayed or refused while the record lives). Writes "
+  "answered 2xx that no simulator executed: %d." % sum(p["acked_not_run"] for p in rows))
+w("")
+w("### Answers by status and code")
+w("")
+w("The last answer of each request (the client's view), then every attempt (what the gateways answered).")
+w("")
+for p in rows:
+    w("- **%s**: %s. Attempts: %s." % (
+        p["phase"], ", ".join("%s × %d" % (k, v) for k, v in p["answers"].most_common()),
+        ", ".join("%s × %d" % (k, v) for k, v in p["attempts"].most_common())))
+w("")
+w("### Success ratio per second after each failure")
+w("")
+w("Percent of the requests scheduled in each second that succeeded, from the failure on (`·` = at least 99 % of "
+  "the baseline's ratio).")
+w("")
+w("```")
+for p in rows:
+    if "per_second" not in p:
+        continue
+    cells = ["·" if r is not None and r >= threshold else ("-" if r is None else "%d" % int(100 * r))
+             for _, r, _ in p["per_second"]]
+    w("%-17s %s" % (p["phase"], " ".join(cells)))
+w("```")
+w("")
+w("### What the gateways showed")
+w("")
+w("Sampled every second from each gateway's admin listener: readiness (`/health/ready` and its detail), the "
+  "upstream's group in use (`/admin/upstreams`) and the breaker states (`/admin/breakers`); the distinct values in "
+  "the order they were first seen.")
+w("")
+w("| phase | gateway | ready | group in use | breaker |")
+w("|---|---:|---|---|---|")
+for phase in PHASES:
+    for gw in range(3):
+        w("| %s | %d | %s | %s | %s |" % (phase, gw, " → ".join(seen[(phase, gw, "ready")]) or "-",
+                                         " → ".join(seen[(phase, gw, "group")]) or "-",
+                                         " → ".join(seen[(phase, gw, "breaker")]) or "-"))
+w("")
+w("### Degradation levels")
+w("")
+if levels_available:
+    w("Read from each gateway's `GET /admin/control` every second:")
+    w("")
+    for phase in PHASES:
+        for gw in range(3):
+            w("- %s, gateway %d: %s" % (phase, gw, " → ".join(seen[(phase, gw, "levels")]) or "-"))
+else:
+    w("**Not measurable on this commit**: the gateways have no health rules that set degradation levels (and no "
+      "`GET /admin/control` to read them from). The script samples that endpoint every second "
+      "(`degradation_levels` in `bench/chaos/chaos.py`, the hook) and this section lists what it answered once it "
+      "exists; the rules to add to `bench/chaos/breakwater.yaml` then are the breaker of `sim` open → degraded and "
+      "the state store degraded → a level of its own.")
+w("")
+w("## Reproduce")
+w("")
+w("`bench/chaos.sh` on a fresh clone (builds `breakwater-cli` if its jar is missing; starts its own redis-server, "
+  "simulators and gateways on free loopback ports and stops them). Raw output: `bench/out/chaos/` (`requests.jsonl` "
+  "one line per request with every attempt, `samples.jsonl` the admin samples, `executions.json` the simulators' "
+  "per-key counters, `timeline.txt`, and each process's log).")
+open(doc, "w").write("\n".join(lines) + "\n")
+
+# The same figures as JSON next to the raw logs, for whoever reads them by program.
+summary = [{k: (dict(v) if isinstance(v, collections.Counter) else v) for k, v in p.items() if k != "per_second"}
+           for p in rows]
+json.dump({"baseline_ratio": base_ratio, "phases": summary}, open(os.path.join(out_dir, "summary.json"), "w"),
+          indent=1)
+print("wrote", doc)
+for p in rows:
+    print("%-17s requests %5d  succeeded %5d  writes executed more than once %d  recovered %s" % (
+        p["phase"], p["requests"], p["succeeded"], len(p["twice"]), p.get("recovered_s", "-")))
