@@ -266,6 +266,7 @@ hold_until(s, D["upstream-timeout"])
 
 s = enter("primary-region")
 primary_before = sim_counters("primary")   # the kill loses the primary's counters: read them first
+mark("primary's execution counters read")
 run("kill-primary.sh")
 mark("primary region killed (SIGKILL)")
 hold_until(s, PRIMARY_DOWN)
