@@ -226,6 +226,24 @@ def hold_until(start, seconds):
     time.sleep(max(0.0, start + seconds - now()))
 
 
+def failure_phase(name, fail, failed, down_for, repair, repaired):
+    """A phase: fail something at its start, repair it down_for seconds later, hold until the phase ends."""
+    s = enter(name)
+    fail()
+    mark(failed)
+    hold_until(s, down_for)
+    repair()
+    mark(repaired)
+    hold_until(s, D[name])
+
+
+def kill_primary():
+    global primary_before
+    primary_before = sim_counters("primary")   # the kill loses the primary's counters: read them first
+    mark("primary's execution counters read")
+    run("kill-primary.sh")
+
+
 pool = [threading.Thread(target=worker, daemon=True) for _ in range(WORKERS)]
 for t in pool:
     t.start()
@@ -238,41 +256,16 @@ hold_until(s, WARMUP)
 s = enter("baseline")
 hold_until(s, D["baseline"])
 
-s = enter("gateway-kill")
-run("kill-gw2.sh")
-mark("gateway 2 killed (SIGKILL)")
-hold_until(s, GATEWAY_DOWN)
-run("start-gw2.sh")
-mark("gateway 2 started again (ready)")
-hold_until(s, D["gateway-kill"])
-
-s = enter("redis-restart")
-run("kill-redis.sh")
-mark("redis-server killed (SIGKILL)")
-hold_until(s, REDIS_DOWN)
-run("start-redis.sh")
-mark("redis-server started again on its port (answers PING)")
-hold_until(s, D["redis-restart"])
-
-s = enter("upstream-timeout")
-for name in SIMS:
-    sim_latency(name, SLOW_MS)
-mark("both regions answer after %d ms (attempt timeout 1 s)" % SLOW_MS)
-hold_until(s, SLOW_FOR)
-for name in SIMS:
-    sim_latency(name, 0)
-mark("both regions answer at once again")
-hold_until(s, D["upstream-timeout"])
-
-s = enter("primary-region")
-primary_before = sim_counters("primary")   # the kill loses the primary's counters: read them first
-mark("primary's execution counters read")
-run("kill-primary.sh")
-mark("primary region killed (SIGKILL)")
-hold_until(s, PRIMARY_DOWN)
-run("start-primary.sh")
-mark("primary region started again on its port")
-hold_until(s, D["primary-region"])
+primary_before = None
+failure_phase("gateway-kill", lambda: run("kill-gw2.sh"), "gateway 2 killed (SIGKILL)", GATEWAY_DOWN,
+              lambda: run("start-gw2.sh"), "gateway 2 started again (ready)")
+failure_phase("redis-restart", lambda: run("kill-redis.sh"), "redis-server killed (SIGKILL)", REDIS_DOWN,
+              lambda: run("start-redis.sh"), "redis-server started again on its port (answers PING)")
+failure_phase("upstream-timeout", lambda: [sim_latency(n, SLOW_MS) for n in SIMS],
+              "both regions answer after %d ms (attempt timeout 1 s)" % SLOW_MS, SLOW_FOR,
+              lambda: [sim_latency(n, 0) for n in SIMS], "both regions answer at once again")
+failure_phase("primary-region", kill_primary, "primary region killed (SIGKILL)", PRIMARY_DOWN,
+              lambda: run("start-primary.sh"), "primary region started again on its port")
 
 phase = "end"
 stop.set()
@@ -285,7 +278,8 @@ time.sleep(SLOW_MS / 1000.0 + 0.5)             # a late execution still counts
 executions = {"primary_before_kill": primary_before["sendMailExecutions"],
               "primary_after_restart": sim_counters("primary")["sendMailExecutions"],
               "secondary": sim_counters("secondary")["sendMailExecutions"],
-              "untracked": primary_before["untrackedKeys"] + sim_counters("secondary")["untrackedKeys"]}
+              "untracked": primary_before["untrackedKeys"] + sim_counters("primary")["untrackedKeys"]
+              + sim_counters("secondary")["untrackedKeys"]}
 with out_lock:
     records.close()
     samples.close()
