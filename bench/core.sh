@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Breakwater core benchmarks: JMH overhead of the synchronous success path (Breakwater vs Resilience4j vs Failsafe)
-# at 1 and 2 threads, plus the retry-amplification simulation; rewrites docs/benchmarks/core.md from this run.
+# at 1 and 2 threads, what the metrics listener (with and without its histograms) and the tracing listener (sampling
+# 0 %, 1 %, 100 %) add to Breakwater's stack, plus the retry-amplification simulation; rewrites
+# docs/benchmarks/core.md from this run.
 #
 # Run from the repository root:  bench/core.sh
 # Quick smoke run:               BENCH_WARMUP_ITERS=1 BENCH_ITERS=1 BENCH_WARMUP_TIME=200ms BENCH_TIME=200ms bench/core.sh
@@ -84,6 +86,20 @@ ROWS = [
     ("clockRead", "extra: one System.nanoTime()", False),
 ]
 
+# The Observability rows: Breakwater's 5-policy stack with metrics or tracing; every ratio is to `observedOff`.
+OBSERVED = [
+    ("observedOff", "off: the stack, no listener"),
+    ("metricsNoHistograms", "metrics: `BreakwaterMetrics` on a Prometheus registry, histogram buckets filtered out"),
+    ("metricsHistograms", "metrics with histograms (the default, as the gateway runs it)"),
+    ("traced[ratio=0,listener=false]", "tracing 0 %: a span per call (never sampled), no Breakwater listener"),
+    ("traced[ratio=0,listener=true]", "tracing 0 %: a span per call (never sampled) + `BreakwaterTracing`"),
+    ("traced[ratio=0.01,listener=false]", "tracing 1 %: a span per call, no Breakwater listener"),
+    ("traced[ratio=0.01,listener=true]", "tracing 1 %: a span per call + `BreakwaterTracing`"),
+    ("traced[ratio=1,listener=false]", "tracing 100 %: a span per call, no Breakwater listener"),
+    ("traced[ratio=1,listener=true]", "tracing 100 %: a span per call + `BreakwaterTracing`"),
+]
+OBSERVED_KEYS = [k for k, _ in OBSERVED]
+
 def load(t):
     path = os.path.join(out, "core-t%s.json" % t)
     with open(path) as f:
@@ -91,6 +107,10 @@ def load(t):
     res = {}
     for b in data:
         name = b["benchmark"].rsplit(".", 1)[-1]
+        params = b.get("params") or {}
+        if params:
+            # Parameterised rows (Observability.traced) keep one key per combination: ratio first, then listener.
+            name += "[%s]" % ",".join("%s=%s" % (k, params[k]) for k in sorted(params, key=lambda k: k != "ratio"))
         pm = b["primaryMetric"]
         sec = b.get("secondaryMetrics", {})
         norm = sec.get("gc.alloc.rate.norm", {}).get("score")
@@ -158,6 +178,16 @@ w("  * Failsafe's synchronous `Timeout.of(10s)` schedules a task that would inte
   "afterwards: that is its real synchronous behaviour and it stays in the main row. The extra row "
   "`failsafeStackNoTimeout` drops it. Failsafe's smooth rate limiter (`smoothBuilder(1e9, 1s)`) has no burst, so "
   "it is given a 1 s max wait to absorb two threads landing in the same nanosecond.")
+w("* **metrics and tracing** (`Observability`): the Breakwater stack above, built on an engine with one listener. "
+  "*Metrics*: `BreakwaterMetrics` on a `PrometheusMeterRegistry` (what the gateway runs): a counter and three "
+  "latency timers per call, each timer with 16 histogram buckets (`metricsHistograms`), or the same with a registry "
+  "`MeterFilter` that drops the buckets, leaving count, sum and max (`metricsNoHistograms`). *Tracing*: an "
+  "OpenTelemetry SDK with a parent-based trace-id-ratio sampler at 0, 0.01 or 1, a `BatchSpanProcessor` and an "
+  "exporter that discards; every op starts a SERVER span (as an instrumented application or the gateway does), makes "
+  "it current and runs the stack with `BreakwaterTracing` (`listener=true`) or without it (`listener=false`). The "
+  "ratio is to `observedOff`, the same stack without any listener. The protected call does nothing, so these "
+  "ratios are of a call that costs ~0.1 µs: the issue's targets (histograms <= 5 %, tracing at 1 % <= 5 % of a "
+  "request's CPU) are judged per gateway request in [gateway.md](gateway.md), with the absolute figures from here.")
 w("* **B/op**: `gc.alloc.rate.norm` from `-prof gc` (below 0.5 B/op is reported as 0). Errors are JMH's 99.9 %% "
   "confidence half-widths; a row whose error exceeds %.0f %% of its score is marked *(noisy)*. With 2 threads "
   "on a 2-CPU machine nothing is left for the OS or any other process, so the 2-thread rows are the first to "
@@ -180,13 +210,54 @@ def table(t):
         w("| `%s` | %s | %s | %s%s | %s | %s |" % (key, label, ns(x["score"]), ns(x["error"]), noisy, over,
             bytes_(x["bytes"])))
     for key, x in sorted(r.items()):
-        if key not in [k for k, _, _ in ROWS]:
+        if key not in [k for k, _, _ in ROWS] and key not in OBSERVED_KEYS:
             w("| `%s` | | %s | %s | %s | %s |" % (key, ns(x["score"]), ns(x["error"]),
                 ns(x["score"] - bare["score"]) if bare else "-", bytes_(x["bytes"])))
     w("")
 
 for t in threads:
     table(t)
+
+def observed(t):
+    r = results[t]
+    off = r.get("observedOff")
+    if off is None:
+        return
+    w("## Metrics and tracing, %s thread%s" % (t, "" if t == "1" else "s"))
+    w("")
+    w("| benchmark | what | ns/op | ± error | added over off (ns) | x off | B/op |")
+    w("|---|---|---:|---:|---:|---:|---:|")
+    for key, label in OBSERVED:
+        if key not in r:
+            continue
+        x = r[key]
+        noisy = " (noisy)" if x["score"] > 0 and x["error"] > NOISY * x["score"] else ""
+        w("| `%s` | %s | %s | %s%s | %s | %.2f | %s |" % (key, label, ns(x["score"]), ns(x["error"]), noisy,
+            "-" if key == "observedOff" else ns(x["score"] - off["score"]), x["score"] / off["score"],
+            bytes_(x["bytes"])))
+    w("")
+    h, nh = r.get("metricsHistograms"), r.get("metricsNoHistograms")
+    parts = []
+
+    def diff(a, b):
+        # A difference smaller than the two rows' combined 99.9 % error is not told apart from zero.
+        d, e = a["score"] - b["score"], math.hypot(a["error"], b["error"])
+        return "%s ns%s" % (ns(d), " (within the error bars, ± %s ns)" % ns(e) if not math.isnan(e) and abs(d) <= e
+                            else "")
+    if h and nh:
+        parts.append("the histograms add **%s** and %s B per call to the metrics listener (%s without them)"
+                     % (diff(h, nh), bytes_(max(0.0, (h["bytes"] or 0) - (nh["bytes"] or 0))), diff(nh, off)))
+    for ratio, label in (("0.01", "1 %"), ("1", "100 %")):
+        on, span = r.get("traced[ratio=%s,listener=true]" % ratio), r.get("traced[ratio=%s,listener=false]" % ratio)
+        if on and span:
+            parts.append("tracing at %s adds **%s** per call over off (%s of it Breakwater's listener, the rest "
+                         "the application's span)" % (label, diff(on, off), diff(on, span)))
+    if parts:
+        w("In this run, at %s thread%s: %s." % (t, "" if t == "1" else "s", "; ".join(parts)))
+        w("")
+
+for t in threads:
+    observed(t)
 
 w("## Retry amplification")
 w("")

@@ -11,10 +11,15 @@
 #   5. direct again (drift check)
 #   6. fixed rate at 50 % of Breakwater's saturation rate (wrk2-style pacing, bench/gateway/wrk.lua): direct,
 #      Breakwater, HAProxy, nginx; the latency Breakwater adds over direct
+#   7. the cost of observability: four more gateways, each a fresh JVM with the same warm-up: as in 2, with a `slos:`
+#      block (an extra SLO bucket in every latency histogram and the run-time error budgets), with `tracing:`
+#      sampling 1 % and 100 % of requests, exported over OTLP/HTTP to a local receiver that counts the spans and
+#      discards them (bench/gateway/otlp_sink.py); measured in turn, BENCH_OBS_ROUNDS rounds; CPU per request of
+#      each against the first (BENCH_SKIP_OBSERVABILITY=1 skips them, about 3 minutes)
 #
 # Every saturation run is `wrk -t1 -c64 -d10s --latency` after a warm-up (5 s; 20 s for the JVM gateway), with the
 # same X-Tenant-Id header for every target. Writes the raw outputs to bench/out/gateway-*.txt and rewrites
-# docs/benchmarks/gateway.md from this run. About 3 minutes.
+# docs/benchmarks/gateway.md from this run. About 6 minutes (3 without the observability runs).
 #
 # Run from the repository root:  bench/gateway.sh
 #
@@ -25,6 +30,8 @@
 #                     BENCH_REBUILD (unset; 1 rebuilds the jar even when it exists)
 #                     BENCH_JAR (unset) measure this breakwater jar instead of building this checkout's (A/B runs)
 #                     BENCH_DOC (docs/benchmarks/gateway.md) where the report goes
+#                     BENCH_SKIP_OBSERVABILITY (unset; 1 skips the slos/tracing runs of step 7)
+#                     BENCH_OBS_ROUNDS (2)  rounds of step 7 (each measures the four gateways in turn)
 #                     JAVA (java), MVN (./mvnw)
 # Needs: a JDK 17+, python3 (stdlib only), curl; installs wrk, haproxy and nginx with apt-get when they are missing
 # (as root; the distribution's own services are stopped if the packages start them). Every server runs on a free
@@ -384,6 +391,87 @@ for s, t, n in reversed(rows):
 PY
 
 # ---------------------------------------------------------------------------------------------------------------
+# Observability: four gateways (plain, slos, tracing 1 %, tracing 100 %), each a fresh JVM warmed up as the main one,
+# then measured in turn, round after round, so that the load of the machine falls on every variant alike.
+
+: > "$RAW/observability.txt"
+OBS_ROUNDS=${BENCH_OBS_ROUNDS:-2}
+OBS_NAMES=()
+if [[ -z "${BENCH_SKIP_OBSERVABILITY:-}" ]]; then
+  OTLP_PORT=$(free_port)
+  echo "== starting the OTLP/HTTP sink on :$OTLP_PORT"
+  python3 "$CONF/otlp_sink.py" "$OTLP_PORT" > "$TMP/otlp-sink.log" 2>&1 &
+  OTLP_PID=$!
+  PIDS+=("$OTLP_PID")
+  OUR_PIDS+=("$OTLP_PID")
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$OTLP_PORT/stats" > /dev/null && break; sleep 0.1; done
+
+  # An SLO over the route with a latency threshold that is not a default bucket boundary (300 ms), so that every
+  # latency histogram gets one more bucket, and the run-time error budgets (burn-rate gauges) follow every call.
+  : > "$TMP/obs-plain.yaml.part"
+  cat > "$TMP/obs-slos.yaml.part" <<'YAML'
+
+slos:
+  noop:
+    routes: [noop]
+    availability: 99.9
+    latency: { threshold: 300ms, percent: 99 }
+YAML
+  # Each tracing gateway exports to a path of its own, so that the sink counts its spans apart.
+  for v in trace-1:0.01 trace-100:1; do
+    cat > "$TMP/obs-${v%%:*}.yaml.part" <<YAML
+
+tracing:
+  otlpEndpoint: http://127.0.0.1:$OTLP_PORT/v1/traces/obs-${v%%:*}
+  sampleRatio: ${v#*:}
+  serviceName: breakwater-bench
+YAML
+  done
+
+  declare -A OBS_PID OBS_PORT OBS_ADMIN OBS_LABEL
+  OBS_LABEL=([obs-plain]="Breakwater, plain" [obs-slos]="Breakwater + slos" [obs-trace-1]="Breakwater + tracing 1 %"
+             [obs-trace-100]="Breakwater + tracing 100 %")
+  OBS_NAMES=(obs-plain obs-slos obs-trace-1 obs-trace-100)
+  for name in "${OBS_NAMES[@]}"; do
+    OBS_PORT[$name]=$(free_port); OBS_ADMIN[$name]=$(free_port)
+    cat "$CONF/breakwater.yaml" "$TMP/$name.yaml.part" > "$TMP/$name.yaml"
+    echo "== starting the gateway (${OBS_LABEL[$name]}) on :${OBS_PORT[$name]}"
+    # shellcheck disable=SC2086
+    BW_PORT=${OBS_PORT[$name]} BW_ADMIN_PORT=${OBS_ADMIN[$name]} BW_UPSTREAM_PORT=$SIM_PORT \
+      "$JAVA" $GW_JAVA_OPTS -jar "$JAR" run --config "$TMP/$name.yaml" > "$TMP/$name.log" 2>&1 &
+    OBS_PID[$name]=$!
+    PIDS+=("${OBS_PID[$name]}")
+    OUR_PIDS+=("${OBS_PID[$name]}")
+    wait_http "gateway (${OBS_LABEL[$name]})" "http://127.0.0.1:${OBS_PORT[$name]}/noop" "$TMP/$name.log"
+  done
+  for name in "${OBS_NAMES[@]}"; do
+    echo "== warming up the gateway (${OBS_LABEL[$name]}) for $GW_WARM s"
+    wrk -t1 -c"$CONNS" -d"${GW_WARM}s" -s "$CONF/wrk.lua" -H "$TENANT_HEADER" \
+      "http://127.0.0.1:${OBS_PORT[$name]}/noop" > "$RAW/warm-$name.txt"
+  done
+  for round in $(seq "$OBS_ROUNDS"); do
+    for name in "${OBS_NAMES[@]}"; do
+      run_wrk "$name-$round" "${OBS_LABEL[$name]} (round $round)" "http://127.0.0.1:${OBS_PORT[$name]}/noop" \
+        "${OBS_PID[$name]}" "$WARM"
+    done
+  done
+  # Every call each gateway served (warm-ups included), then stop them: the batch processors flush on the way out.
+  for name in "${OBS_NAMES[@]}"; do
+    calls=$(curl -s "http://127.0.0.1:${OBS_ADMIN[$name]}/metrics" \
+      | awk '/^breakwater_calls_total\{/ {s += $NF} END {printf "%d", s}')
+    kill "${OBS_PID[$name]}" 2>/dev/null || true
+    echo "name=$name calls=$calls" >> "$RAW/observability.txt"
+  done
+  for name in "${OBS_NAMES[@]}"; do
+    for _ in $(seq 100); do kill -0 "${OBS_PID[$name]}" 2>/dev/null || break; sleep 0.1; done
+    cp "$TMP/$name.log" "$OUT/gateway-$name.log"
+  done
+  curl -s "http://127.0.0.1:$OTLP_PORT/stats" | sed 's|^path=/v1/traces/|sink=|' >> "$RAW/observability.txt"
+fi
+cp "$RAW/observability.txt" "$OUT/gateway-observability.txt"
+cp "$RAW/runs.txt" "$OUT/gateway-runs.txt"
+
+# ---------------------------------------------------------------------------------------------------------------
 # The report
 
 python3 - "$RAW" "$OUT" "$DOC" "$RATE" "$DURATION" "$CONNS" "$NCPU" "$WARM" "$GW_WARM" <<'PY'
@@ -550,9 +638,111 @@ for name in order:
                                                   "" if direct_row else "%.1f µs" % cpu_us(r)))
 w("")
 
+# Observability: CPU per request of each variant against the plain gateway of the same block, round by round.
+obs_calls, sink = {}, {}
+for line in open(os.path.join(raw, "observability.txt")):
+    kv = dict(x.split("=", 1) for x in line.split())
+    if "name" in kv:
+        obs_calls[kv["name"]] = int(kv["calls"])
+    elif "sink" in kv:
+        sink[kv["sink"]] = kv
+obs_verdicts = []
+OBS = [("obs-plain", None), ("obs-slos", None), ("obs-trace-1", 0.01), ("obs-trace-100", 1.0)]
+rounds = sorted({int(n.rsplit("-", 1)[1]) for n in runs if n.startswith("obs-plain-")})
+if rounds:
+    per = {v: [cpu_us(runs["%s-%d" % (v, k)]) for k in rounds] for v, _ in OBS}
+    rps = {v: [f(runs["%s-%d" % (v, k)], "rps") for k in rounds] for v, _ in OBS}
+    best = {v: min(x for x in per[v] if x > 0) for v, _ in OBS}
+    base_us = best["obs-plain"]
+    w("## Cost of the histograms and of tracing")
+    w("")
+    w("Four more gateways, each a fresh JVM with the same flags and warm-up (%s s) as the Breakwater row, running "
+      "the bench config as it is (*plain*) or with one block added: `slos:` (an availability and a 300 ms latency "
+      "objective over the route, so that every latency histogram gets one more bucket than the default 16 and the "
+      "run-time error budgets follow every call), `tracing:` with `sampleRatio: 0.01`, and `tracing:` with "
+      "`sampleRatio: 1`: a SERVER span per sampled request, a `breakwater.attempt` span and decision events under "
+      "it, the W3C context sent upstream, OTLP/HTTP export with the SDK's batch processor to "
+      "`bench/gateway/otlp_sink.py`, a stdlib receiver on loopback that counts the spans and discards them. wrk "
+      "sends no `traceparent`, so the ratio decides. After the warm-ups the four are measured in turn, %d rounds of "
+      "a %s s warm-up and a %s s saturation run each, so that whatever else loads the machine falls on all of them "
+      "alike. *CPU per request* is the gateway process's CPU time over a measured run divided by the requests it "
+      "served; a round where the machine was shared costs more per request (less batching, colder caches), so "
+      "each variant is judged by its best round, against the plain gateway's best round." % (
+          gw_warm, len(rounds), warm, duration))
+    w("")
+    w("The gateway has no switch for its latency histograms: `BreakwaterMetrics` always publishes buckets at the "
+      "default boundaries (decision 0027), and `slos:` only adds boundaries. The `slos` row is therefore the cost of "
+      "SLOs on top of histograms; the cost of the histograms themselves is measured in isolation by `bench/core.sh` "
+      "(rows `metricsHistograms` and `metricsNoHistograms`) and set against this run's CPU per request in the "
+      "targets below.")
+    w("")
+    w("| gateway | requests/s by round | CPU per request by round | best | vs plain | spans received | spans made |")
+    w("|---|---:|---:|---:|---:|---:|---:|")
+    for v, ratio in OBS:
+        got = made = "-"
+        if ratio is not None:
+            got = "{:,}".format(int(sink.get(v, {}).get("spans", 0)))
+            # Each sampled request makes a SERVER span and a breakwater.attempt span; calls include warm-ups.
+            made = ("" if ratio == 1 else "~") + "{:,}".format(int(2 * ratio * obs_calls.get(v, 0)))
+        w("| %s | %s | %s | %.1f µs | %.2f | %s | %s |" % (
+            runs["%s-%d" % (v, rounds[0])]["label"].rsplit(" (round", 1)[0], " / ".join(us(x) for x in rps[v]),
+            " / ".join("%.1f µs" % x for x in per[v]), best[v], best[v] / base_us, got, made))
+    w("")
+    spread = 100 * (max(per["obs-plain"]) / min(per["obs-plain"]) - 1) if min(per["obs-plain"]) > 0 else 0.0
+    w("Noise: the plain gateway's rounds differ by %.1f %% from each other, so a difference between the rows of "
+      "this table no larger than that is not a cost. (Its best round against the main Breakwater row above, same "
+      "config in another JVM earlier in the run, %.1f µs: %+.1f %%; that row ran at another time, so it says how the "
+      "machine's load moved, not what the variants cost.) *Spans made* is twice the calls each tracing gateway served "
+      "over the whole run, warm-ups included, times its ratio (the 1 %% sampler decides per trace id, so that one "
+      "is approximate); the sink is read after the gateways have stopped and flushed. Fewer received than made "
+      "means the SDK's batch queue (2,048 spans) was full and spans were dropped: the batch processor never blocks "
+      "a request." % (spread, cpu_us(bw), 100 * (base_us / cpu_us(bw) - 1) if cpu_us(bw) else 0.0))
+    w("")
+    core = os.path.join(out, "core-t1.json")
+    hist_ns = None
+    if os.path.exists(core):
+        import json, time
+        rows = {b["benchmark"].rsplit(".", 1)[-1]: b["primaryMetric"] for b in json.load(open(core))
+                if not b.get("params")}
+        if "metricsHistograms" in rows and "metricsNoHistograms" in rows:
+            h, nh = rows["metricsHistograms"], rows["metricsNoHistograms"]
+            hist_ns = h["score"] - nh["score"]
+            errs = [float(x.get("scoreError", "nan")) for x in (h, nh)]
+            hist_err = (errs[0] ** 2 + errs[1] ** 2) ** 0.5
+            core_date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(core)))
+    noise = spread
+    def pct(v):
+        return 100 * (best[v] / base_us - 1)
+    def within(p):
+        return " (within this run's noise)" if abs(p) <= noise else ""
+    if hist_ns is not None:
+        share = 100 * hist_ns / 1000 / base_us
+        # Judged on the difference plus its error, so that a noisy core run cannot pass the target by luck.
+        worst = 100 * (hist_ns + (hist_err if hist_err == hist_err else 0.0)) / 1000 / base_us
+        obs_verdicts.append("* **%s**: histograms add ≤ 5 %% CPU per request: %.0f ± %.0f ns per call (`bench/core.sh` "
+                            "of %s, 1 thread: `metricsHistograms` - `metricsNoHistograms`, three timers per call, "
+                            "with JMH's 99.9 %% error) against %.1f µs of gateway CPU per request here: %.1f %%, at "
+                            "most %.1f %%." % ("MET" if worst <= 5 else "MISSED", hist_ns, hist_err, core_date,
+                                               base_us, share, worst))
+    else:
+        obs_verdicts.append("* Histograms add ≤ 5 % CPU per request: not judged here (no `bench/out/core-t1.json` "
+                            "with the metrics rows: run `bench/core.sh` first).")
+    p = pct("obs-slos")
+    obs_verdicts.append("* SLOs on top of the histograms (`slos:`: one more bucket per histogram, the run-time error "
+                        "budgets), reported: %+.1f %% CPU per request%s." % (p, within(p)))
+    p = pct("obs-trace-1")
+    obs_verdicts.append("* **%s**: tracing sampled at 1 %% adds ≤ 5 %% CPU per request: %+.1f %% (%.1f µs vs %.1f µs)%s."
+                        % ("MET" if p <= 5 else "MISSED", p, best["obs-trace-1"], base_us, within(p)))
+    p = pct("obs-trace-100")
+    obs_verdicts.append("* Tracing at 100 %%, reported: %+.1f %% CPU per request (%.1f µs vs %.1f µs), %.2f x the "
+                        "plain gateway's best requests/s." % (p, best["obs-trace-100"], base_us,
+                                                              max(rps["obs-trace-100"]) / max(rps["obs-plain"])))
+
 # Verdicts
 w("## Targets")
 w("")
+for v in obs_verdicts:
+    w(v)
 shared = [n for n in order if f(runs[n], "others") > 0.2]
 if ratio_ha >= 0.7:
     w("* **MET**: Breakwater ≥ 0.7 x HAProxy's requests/s: %.2f (%s vs %s req/s, HAProxy with its default %d "

@@ -150,15 +150,23 @@ public class Overhead {
   }
 
   static Pipeline<String> breakwaterStack(boolean timeout) {
-    Policies policies = Policies.builder()
+    return stackPipeline(Breakwater.builder().policies(stackPolicies()).build(), timeout ? "stack" : "stack4", timeout);
+  }
+
+  /** The five policies of Breakwater's stack, each configured so that the success path never trips it. */
+  static Policies stackPolicies() {
+    return Policies.builder()
         .timeout("t", TimeoutConfig.of(TIMEOUT, Duration.ofSeconds(30)))
         .retry("r", RetryConfig.defaults().withMaxAttempts(ATTEMPTS).withBackoff(BACKOFF, Duration.ofSeconds(5)))
         .circuitBreaker("cb", CircuitBreakerConfig.defaults())
         .bulkhead("b", BulkheadConfig.of(BULKHEAD))
         .rateLimit(RateLimitConfig.of("rl", RateLimitScope.GLOBAL, RATE_PERMITS_PER_SECOND, Duration.ofSeconds(1)))
         .build();
-    Breakwater bw = Breakwater.builder().policies(policies).build();
-    return bw.<String>pipeline(PipelineConfig.named(timeout ? "stack" : "stack4").withUpstream("u")
+  }
+
+  /** The stack's pipeline on an engine built with {@link #stackPolicies()}, with or without the timeout. */
+  static Pipeline<String> stackPipeline(Breakwater bw, String name, boolean timeout) {
+    return bw.<String>pipeline(PipelineConfig.named(name).withUpstream("u")
         .withTimeout(timeout ? "t" : null).withRetry("r").withCircuitBreaker("cb").withBulkhead("b")
         .withRateLimits(List.of("rl"))).build();
   }

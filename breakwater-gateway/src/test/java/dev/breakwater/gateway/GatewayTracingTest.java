@@ -125,6 +125,30 @@ class GatewayTracingTest {
   }
 
   @Test
+  void anUnsampledRequestRecordsNothingYetPassesItsTraceAndDecisionUpstream() throws Exception {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    String otherTrace = "0af7651916cd43dd8448eb211c80319c";
+    try (OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder().setSampler(Sampler.parentBased(Sampler.alwaysOn()))
+            .addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+        .build();
+        Gateway g = Gateway.start(config(""), GatewayTracing.using(sdk))) {
+      assertThat(get(g, "/v1.0/me/messages", "00-" + TRACE_ID + "-" + CALLER_SPAN + "-00").statusCode())
+          .isEqualTo(200);
+      // A sampled request after it: once its span is exported, the unsampled one would have been too.
+      assertThat(get(g, "/v1.0/me/messages", "00-" + otherTrace + "-" + CALLER_SPAN + "-01").statusCode())
+          .isEqualTo(200);
+      awaitSpan(spans, SpanKind.SERVER);
+
+      assertThat(spans.getFinishedSpanItems()).extracting(SpanData::getTraceId).containsOnly(otherTrace);
+      String upstreamTraceparent = upstreamHeaders.get(0).get("Traceparent").get(0);
+      assertThat(upstreamTraceparent).startsWith("00-" + TRACE_ID + "-").endsWith("-00")
+          .isNotEqualTo("00-" + TRACE_ID + "-" + CALLER_SPAN + "-00");
+    }
+  }
+
+  @Test
   void withTracingOffTheCallersTraceparentReachesTheUpstreamUnchanged() throws Exception {
     GatewayConfig config = config("");
     assertThat(config.tracing()).isNull();

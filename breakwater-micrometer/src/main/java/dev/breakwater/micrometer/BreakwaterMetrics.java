@@ -11,6 +11,7 @@ import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.CacheOutcome;
 import dev.breakwater.event.IdempotencyOutcome;
 import dev.breakwater.event.RetryStop;
+import dev.breakwater.time.TimeSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -18,10 +19,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -121,6 +125,11 @@ public final class BreakwaterMetrics implements BreakwaterListener {
 
   private final MeterRegistry registry;
   private final Duration[] boundaries;
+  private final TimeSource time;
+  // When each breaker stopped letting calls through, until it does again. Weak keys: core evicts idle per-tenant
+  // breakers, and one evicted while open must not be pinned here. Transitions are rare, so one lock is enough.
+  private final Map<CircuitBreaker, Long> stoppedAt = Collections.synchronizedMap(new WeakHashMap<>());
+  private final ConcurrentHashMap<String, Timer> recoveryTimers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<CallKey, CallMeters> callMeters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<AttemptKey, Timer> attemptTimers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<CounterKey, Counter> counters = new ConcurrentHashMap<>();
@@ -142,7 +151,18 @@ public final class BreakwaterMetrics implements BreakwaterListener {
    * @throws IllegalArgumentException if an extra boundary is not positive
    */
   public BreakwaterMetrics(MeterRegistry registry, Collection<Duration> extraBoundaries) {
+    this(registry, extraBoundaries, TimeSource.system());
+  }
+
+  /**
+   * As {@link #BreakwaterMetrics(MeterRegistry, Collection)}, timing what the engine does not time itself (how long a
+   * circuit breaker stayed open) on {@code time}: the engine's own time source.
+   *
+   * @throws IllegalArgumentException if an extra boundary is not positive
+   */
+  public BreakwaterMetrics(MeterRegistry registry, Collection<Duration> extraBoundaries, TimeSource time) {
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.time = Objects.requireNonNull(time, "time");
     TreeSet<Duration> merged = new TreeSet<>(DEFAULT_BOUNDARIES);
     for (Duration d : Objects.requireNonNull(extraBoundaries, "extraBoundaries")) {
       if (d == null || d.isNegative() || d.isZero()) {
@@ -294,7 +314,7 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   // Circuit breaker
 
   /**
-   * Registers {@code breakwater.circuit.state} and {@code breakwater.circuit.failure.rate} for a shared breaker,
+   * Registers {@code breakwater.circuit.state}, {@code .failure.rate} and {@code .slow.call.rate} for a shared breaker,
    * replacing the gauges of an earlier breaker of the same name; a per-tenant breaker gets no gauges.
    */
   @Override
@@ -322,15 +342,40 @@ public final class BreakwaterMetrics implements BreakwaterListener {
           Gauge.builder("breakwater.circuit.failure.rate", breaker, CircuitBreaker::failureRate)
               .description("Failure rate of the breaker's current window in percent, -1 below the minimum calls")
               .tag("name", n)
+              .register(registry),
+          // A breaker also opens on slow calls alone: without this the failure rate cannot explain that opening.
+          Gauge.builder("breakwater.circuit.slow.call.rate", breaker, CircuitBreaker::slowCallRate)
+              .description("Slow-call rate of the breaker's current window in percent, -1 below the minimum calls")
+              .tag("name", n)
               .register(registry));
     });
   }
 
-  /** Counts the transition in {@code breakwater.circuit.transitions}. */
+  /**
+   * Counts the transition in {@code breakwater.circuit.transitions}; when the breaker lets calls through again
+   * (closed, forced closed or disabled) after it stopped, records how long that took in
+   * {@code breakwater.circuit.recovery}.
+   */
   @Override
   public void onCircuitTransition(CircuitBreaker breaker, CircuitState from, CircuitState to, String reason) {
     // The reason is free text (it may carry numbers), so it is left to logs rather than made a tag.
     increment(CIRCUIT_TRANSITIONS, breakerName(breaker), state(from), state(to), null, null);
+    if (breaker == null || from == null || to == null || from.admitsAll() == to.admitsAll()) {
+      return; // open to half-open and back is one outage; closed to forced closed is none
+    }
+    if (!to.admitsAll()) {
+      stoppedAt.putIfAbsent(breaker, time.nanoTime());
+      return;
+    }
+    Long since = stoppedAt.remove(breaker);
+    if (since != null) {
+      recoveryTimers.computeIfAbsent(breakerName(breaker), n -> Timer.builder("breakwater.circuit.recovery")
+              .description("Time from a circuit breaker's opening until it let calls through again (time to "
+                  + "recovery): open and half-open, or forced open, until closed, forced closed or disabled")
+              .tag("name", n)
+              .register(registry))
+          .record(Math.max(0, time.nanoTime() - since), TimeUnit.NANOSECONDS);
+    }
   }
 
   /** Counts the attempt in {@code breakwater.circuit.successes} or {@code breakwater.circuit.failures}. */

@@ -251,6 +251,114 @@ class BreakwaterMetricsTest {
   }
 
   @Test
+  void aBreakersSlowCallRateIsAGaugeNextToItsFailureRate() {
+    CircuitBreaker breaker = new CircuitBreaker("graph", CircuitBreakerConfig.defaults().withMinimumCalls(2)
+        .withWindow(CircuitBreakerConfig.WindowType.COUNT_BASED, 4).withSlowCalls(90, Duration.ofSeconds(1)),
+        time, (w, t) -> {});
+    metrics.onCircuitBreakerCreated(breaker);
+    assertThat(registry.get("breakwater.circuit.slow.call.rate").tag("name", "graph").gauge().value())
+        .isEqualTo(-1.0);
+
+    assertThat(breaker.tryAcquirePermission()).isTrue();
+    breaker.onSuccess(Duration.ofSeconds(2).toNanos());
+    assertThat(breaker.tryAcquirePermission()).isTrue();
+    breaker.onSuccess(Duration.ofMillis(10).toNanos());
+
+    assertThat(registry.get("breakwater.circuit.slow.call.rate").tag("name", "graph").gauge().value())
+        .isEqualTo(50.0);
+    assertThat(registry.get("breakwater.circuit.failure.rate").tag("name", "graph").gauge().value())
+        .isEqualTo(0.0);
+  }
+
+  @Test
+  void theTimeFromOpeningToClosingAgainIsOneRecoveryHoweverManyProbesFailed() {
+    metrics = new BreakwaterMetrics(registry, List.of(), time);
+    CircuitBreaker breaker = tripOnTwoFailures("graph");
+    trip(breaker);
+    time.advance(Duration.ofSeconds(10));
+    assertThat(breaker.tryAcquirePermission()).isTrue(); // half-open probe
+    breaker.onFailure(1);                                   // back to open for another 10 s
+    assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+    time.advance(Duration.ofSeconds(10));
+    assertThat(breaker.tryAcquirePermission()).isTrue();
+    breaker.onSuccess(1);
+    assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+
+    Timer recovery = registry.get("breakwater.circuit.recovery").tag("name", "graph").timer();
+    assertThat(recovery.count()).isEqualTo(1);
+    assertThat(recovery.totalTime(TimeUnit.SECONDS)).isEqualTo(20.0);
+
+    // A second outage, ended by an operator's reset after 3 s, is a second recovery.
+    trip(breaker);
+    time.advance(Duration.ofSeconds(3));
+    breaker.reset();
+    assertThat(recovery.count()).isEqualTo(2);
+    assertThat(recovery.totalTime(TimeUnit.SECONDS)).isEqualTo(23.0);
+    assertThat(recovery.max(TimeUnit.SECONDS)).isEqualTo(20.0);
+  }
+
+  @Test
+  void anOperatorHoldingABreakerOpenCountsUntilCallsPassAgainAndHoldingItClosedIsNoOutage() {
+    metrics = new BreakwaterMetrics(registry, List.of(), time);
+    CircuitBreaker breaker = tripOnTwoFailures("graph");
+    breaker.forceClosed();
+    time.advance(Duration.ofMinutes(5));
+    breaker.reset();
+    assertThat(registry.find("breakwater.circuit.recovery").timer()).isNull();
+
+    breaker.forceOpen();
+    time.advance(Duration.ofMinutes(2));
+    breaker.forceClosed(); // calls pass again: the outage ends here, not at the later reset
+    time.advance(Duration.ofMinutes(1));
+    breaker.reset();
+
+    Timer recovery = registry.get("breakwater.circuit.recovery").tag("name", "graph").timer();
+    assertThat(recovery.count()).isEqualTo(1);
+    assertThat(recovery.totalTime(TimeUnit.SECONDS)).isEqualTo(120.0);
+  }
+
+  @Test
+  void perTenantBreakersRecoverUnderTheirUpstreamOnly() {
+    metrics = new BreakwaterMetrics(registry, List.of(), time);
+    CircuitBreaker acme = new CircuitBreaker("graph", TENANT, twoFailures(), time, (w, t) -> {});
+    CircuitBreaker other = new CircuitBreaker("graph", "tenant-other", twoFailures(), time, (w, t) -> {});
+    acme.addListener(metrics::onCircuitTransition);
+    other.addListener(metrics::onCircuitTransition);
+    trip(acme);
+    time.advance(Duration.ofSeconds(4));
+    trip(other);
+    time.advance(Duration.ofSeconds(6));
+    acme.reset();
+    other.reset();
+
+    Timer recovery = registry.get("breakwater.circuit.recovery").timer();
+    assertThat(recovery.getId().getTags()).containsExactly(Tag.of("name", "graph"));
+    assertThat(recovery.count()).isEqualTo(2);
+    assertThat(recovery.totalTime(TimeUnit.SECONDS)).isEqualTo(16.0);
+    assertNoTenantOrUser();
+  }
+
+  private static CircuitBreakerConfig twoFailures() {
+    return CircuitBreakerConfig.defaults().withMinimumCalls(2)
+        .withWindow(CircuitBreakerConfig.WindowType.COUNT_BASED, 4)
+        .withOpenDuration(Duration.ofSeconds(10)).withHalfOpen(1, 1);
+  }
+
+  private CircuitBreaker tripOnTwoFailures(String upstream) {
+    CircuitBreaker breaker = new CircuitBreaker(upstream, twoFailures(), time, (w, t) -> {});
+    breaker.addListener(metrics::onCircuitTransition);
+    return breaker;
+  }
+
+  private static void trip(CircuitBreaker breaker) {
+    for (int i = 0; i < 2; i++) {
+      assertThat(breaker.tryAcquirePermission()).isTrue();
+      breaker.onFailure(1);
+    }
+    assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+  }
+
+  @Test
   void aRecreatedBreakerReplacesTheOldGauge() {
     CircuitBreaker first = new CircuitBreaker("graph", CircuitBreakerConfig.defaults(), time, (w, t) -> {});
     metrics.onCircuitBreakerCreated(first);

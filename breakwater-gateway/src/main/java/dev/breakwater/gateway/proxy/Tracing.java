@@ -62,10 +62,14 @@ final class Tracing {
     Span span = tracer.spanBuilder(req.method().name())
         .setParent(parent)
         .setSpanKind(SpanKind.SERVER)
-        .setAttribute(METHOD, req.method().name())
-        .setAttribute(PATH, query < 0 ? String.valueOf(path) : path.substring(0, query))
-        .setAttribute(CORRELATION_ID, cid)
         .startSpan();
+    // Set after the sampler's decision (the gateway's samplers read no attributes): an unsampled span, most of them
+    // at a low ratio, is not made to collect attributes it drops.
+    if (span.isRecording()) {
+      span.setAttribute(METHOD, req.method().name());
+      span.setAttribute(PATH, query < 0 ? String.valueOf(path) : path.substring(0, query));
+      span.setAttribute(CORRELATION_ID, cid);
+    }
     open.put(req, span);
     HttpServerResponse res = req.response();
     res.endHandler(v -> end(req));
@@ -87,7 +91,8 @@ final class Tracing {
     upstreamHeaders.remove("traceparent");
     upstreamHeaders.remove("tracestate");
     propagator.inject(context, upstreamHeaders, UPSTREAM_HEADERS);
-    return context.makeCurrent();
+    // An unsampled span records nothing: the engine's listener would find it current and skip it anyway.
+    return span.isRecording() ? context.makeCurrent() : Scope.noop();
   }
 
   private void end(HttpServerRequest req) {
