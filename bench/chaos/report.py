@@ -153,11 +153,34 @@ def readiness(sample):
     if sample["ready"] == 200 and detail in ("", "ok"):
         return "ready"
     prefix = "" if sample["ready"] == 200 else "%d " % sample["ready"]
+    if "did not answer in time" in detail:   # Redis answers again, but refused a keyed write in the last 10 s
+        return prefix + "keyed writes refused lately (a Redis command over 100 ms)"
     if "not connected" in detail or "Connection refused" in detail:
-        return prefix + "store degraded (Redis gone)"
+        return prefix + "store down (Redis gone)"
     if "timed out" in detail or "TimeoutException" in detail:
-        return prefix + "store degraded (a Redis command over 100 ms)"
+        return prefix + "store down (Redis commands over 100 ms)"
     return prefix + detail[:80]
+
+
+def level_text(levels):
+    """The degradation levels in force that are not the default, such as "upstream:sim=degraded (sim-down)"."""
+    entries = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            if "control" in x and "target" in x:
+                entries.append(x)
+            else:
+                for v in x.values():
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(levels)
+    set_levels = sorted("%s=%s (%s)" % (e["target"], str(e.get("value")).lower(), e.get("set_by") or e.get("source"))
+                        for e in entries if e.get("control") == "degradation"
+                        and str(e.get("source")).upper() != "DEFAULT" and str(e.get("value")).lower() != "normal")
+    return ", ".join(set_levels) or "normal"
 
 
 levels_available = any(s["levels"] is not None for s in samples)
@@ -172,7 +195,70 @@ for s in samples:
     if s["breakers"] is not None:
         note(ph, gw, "breaker", breaker_states(s["breakers"]), changes=True)
     if s["levels"] is not None:
-        note(ph, gw, "levels", json.dumps(s["levels"], sort_keys=True)[:160], changes=True)
+        note(ph, gw, "levels", level_text(s["levels"]), changes=True)
+
+
+RULE_DWELL = 10  # the rules' minDwell in bench/chaos/breakwater.yaml
+RULES = [("sim-down", lambda x: "OPEN" in breaker_states(x["breakers"]).split("/"),
+          lambda text: "upstream:sim=degraded" in text),
+         ("redis-down", lambda x: "store down" in readiness(x), lambda text: "global=read_only" in text)]
+
+
+def rule_episodes(gw, signal, level):
+    """Each time the level was in force on gateway gw: [signal on (its last rising edge before the entry), entered,
+    signal last on, left, verdict]. The verdict flags a level in force with no signal within 2.5 s before it, or one
+    that left before it had held minDwell or while its signal was still on; signal episodes that never brought the
+    level within minDwell + 2.5 s are rows of their own."""
+    mine = [x for x in samples if x["gateway"] == gw and x["phase"] in PHASES and x["levels"] is not None]
+    sig = [signal(x) for x in mine]
+    lev = [level(level_text(x["levels"])) for x in mine]
+    rows_, covered = [], set()
+    i = 0
+    while i < len(mine):
+        if not lev[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(mine) and lev[j]:
+            j += 1
+        entered, left = mine[i]["t"], mine[j]["t"] if j < len(mine) else None
+        k = i
+        while k > 0 and not sig[k]:
+            k -= 1
+        while k > 0 and sig[k - 1]:
+            k -= 1
+        rise = mine[k]["t"] if sig[k] else None
+        ons = [n for n in range(k, j) if sig[n]]
+        covered.update(range(k, j))
+        last_on = mine[ons[-1]]["t"] if ons else None
+        verdict = []
+        if rise is None or entered - rise > 2.5:
+            verdict.append("entered without its signal" if rise is None else "entered %.1f s after its signal"
+                           % (entered - rise))
+        if left is not None and (left - entered < RULE_DWELL - 1.0 or sig[j]):
+            verdict.append("left before minDwell or with its signal on")
+        rows_.append(["-" if rise is None else "%.1f" % rise, "%.1f" % entered, "-" if last_on is None else
+                      "%.1f" % last_on, "still in force" if left is None else "%.1f" % left,
+                      "as the rule says" if not verdict else "**" + "; ".join(verdict) + "**"])
+        i = j
+    exits = [float(r[3]) for r in rows_ if r[3] != "still in force"]
+    n = 0
+    while n < len(mine):   # signal episodes that never brought the level
+        if sig[n] and n not in covered:
+            m = n
+            while m < len(mine) and sig[m]:
+                m += 1
+            start, end = mine[n]["t"], mine[m - 1]["t"]
+            # The first entry is immediate; after an exit the rule may not switch again for minDwell.
+            due = max([start] + [e + RULE_DWELL for e in exits if e <= start])
+            rows_.append(["%.1f" % start, "never", "%.1f" % end, "-",
+                          "**on until %.1f s past when the level was due, without it**" % (end - due)
+                          if end - due > 2.5 else "on %.1f s, within the rule's dwell or a sample" % (end - start)])
+            n = m
+        else:
+            n += 1
+    return sorted(rows_, key=lambda r: float(r[1] if r[1] != "never" else r[0])) or [
+        ["-", "-", "-", "-", "never on, never entered: as the rule says"]]
 
 
 def group_switch(phase, since, group, for_good):
@@ -371,11 +457,27 @@ w("")
 w("### Degradation levels")
 w("")
 if levels_available:
-    w("Read from each gateway's `GET /admin/control` every second:")
+    w("The health rules of `bench/chaos/breakwater.yaml`: `sim-down` (signal `breaker_open` on `sim` → `degraded` "
+      "at `upstream:sim`) and `redis-down` (signal `state_store_unreachable` → `read_only` at `global`), both with "
+      "`minDwell: %ds`, evaluated every second. Levels read from each gateway's `GET /admin/control` every second "
+      "(every change):" % RULE_DWELL)
     w("")
+    w("| phase | gateway 0 | gateway 1 | gateway 2 |")
+    w("|---|---|---|---|")
     for phase in PHASES:
+        w("| %s | %s |" % (phase, " | ".join(chain(seen[(phase, gw, "levels")]) for gw in range(3))))
+    w("")
+    w("Did they move as the rules say? Per rule and gateway, over the whole run: the signal as the admin API showed "
+      "it (a breaker `OPEN`; `/health/ready` saying the state store is down, not only that it refused a write lately), the level, and the delays between them "
+      "(samples 1 s apart, so each delay is known to about a second). A rule must enter within about a second of "
+      "its signal and leave once the signal is off and it has held for `minDwell`.")
+    w("")
+    w("| rule | gateway | signal on, s | level entered, s | signal last on, s | level left, s | verdict |")
+    w("|---|---:|---:|---:|---:|---:|---|")
+    for rule, signal, level in RULES:
         for gw in range(3):
-            w("- %s, gateway %d: %s" % (phase, gw, " → ".join(seen[(phase, gw, "levels")]) or "-"))
+            for episode in rule_episodes(gw, signal, level):
+                w("| %s | %d | %s |" % (rule, gw, " | ".join(episode)))
 else:
     w("**Not measurable on this commit**: the gateways have no health rules that set degradation levels (and no "
       "`GET /admin/control` to read them from). The script samples that endpoint every second "
