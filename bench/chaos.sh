@@ -165,4 +165,5 @@ timeout 900 python3 bench/chaos/chaos.py "$TMP/setup.json" | tee "$OUT/timeline.
 
 for f in "$TMP"/*.log; do cp "$f" "$OUT/"; done
 echo "$MACHINE" > "$OUT/machine.txt"
+echo "load average at the end (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 python3 bench/chaos/report.py "$OUT" "$DOC"

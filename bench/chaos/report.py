@@ -410,9 +410,19 @@ w("- **upstream-timeout**: both regions answer after the attempt timeout. The fi
   "Graph's `sendMail`, does not. `WriteSafetyEndToEndTest."
   "aKeyedWriteWhoseAttemptTimedOutAfterTheUpstreamRanItIsNotSentAgain` reproduces it (disabled until fixed)."
   % sum(len(p["twice"]) for p in rows if p["phase"] == "upstream-timeout"))
+primary = rows[PHASES.index("primary-region")]
 w("- **primary-region**: calls in flight on the killed primary are sent to the secondary within the same attempt; "
   "the health checks and outlier detection switch the group in use, and the restarted primary takes the calls "
-  "back in steps.")
+  "back in steps.%s" % ("" if not primary["attempts"].get("503 CIRCUIT_OPEN") else
+  " In this run the upstream's breaker opened as well (%d attempts answered 503 `CIRCUIT_OPEN`): the breaker "
+  "judges the upstream as a whole, so when the secondary fails too for a moment (its health checks and calls "
+  "timing out while the machine stalls, see `gw*.log`) it stops every call for its open duration, the healthy "
+  "region's included." % primary["attempts"]["503 CIRCUIT_OPEN"]))
+others = [p for p in rows if p["twice"] and p["phase"] not in ("baseline", "upstream-timeout")]
+if others:
+    w("- Writes executed more than once in %s: no upstream was slow there, but attempts timed out while the machine "
+      "stalled (a restarted JVM's start-up, or the host's other load): the same repeat as under upstream-timeout."
+      % ", ".join("%s (%d)" % (p["phase"], len(p["twice"])) for p in others))
 w("- 503 `DEGRADED` outside the Redis phase (%d attempts in this run): a Redis command slower than "
   "`commandTimeout` (100 ms) on this shared two-core machine, running five JVMs, Redis and the load generator; a "
   "keyed write is then refused rather than decided alone, and a `SET NX` that timed out may still have reserved "
