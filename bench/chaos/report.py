@@ -388,8 +388,7 @@ base = rows[0]
 if base["requests"] != base["succeeded"] or base["twice"]:
     w("- **baseline**: no failure was injected, yet %d requests did not succeed and %d writes ran more than once: "
       "attempts that timed out (%d × 504 `TIMEOUT`) and Redis commands over 100 ms (%d × 503 `DEGRADED`) at the same "
-      "moments on every gateway, i.e. the shared machine stalled; the writes ran twice for the reason given under "
-      "upstream-timeout." % (base["requests"] - base["succeeded"], len(base["twice"]),
+      "moments on every gateway, i.e. the shared machine stalled; why writes ran twice: below." % (base["requests"] - base["succeeded"], len(base["twice"]),
                              base["attempts"].get("504 TIMEOUT", 0), base["attempts"].get("503 DEGRADED", 0)))
 w("- **gateway-kill**: the killed gateway's clients get a refused or reset connection and send the request to the "
   "next gateway. A keyed write in flight on the killed gateway leaves its reservation in Redis until its lease "
@@ -402,14 +401,7 @@ w("- **redis-restart**: reads go on, on local state; keyed writes are refused wi
 w("- **upstream-timeout**: both regions answer after the attempt timeout. The first calls time out, the "
   "fleet-aware breaker opens on all three gateways and everything is answered 503 `CIRCUIT_OPEN` at once until "
   "the half-open probes succeed after the repair; the primary is ejected meanwhile and comes back through the "
-  "stepped failback. **Writes executed more than once: %d.** Each such write is a keyed one whose first attempt timed out "
-  "after the upstream had started it: the retry policy repeats a write with an `Idempotency-Key` on a route with "
-  "an idempotency policy, but the gateway's idempotency record deduplicates the *caller's* repeats, not the "
-  "gateway's own retries, which go straight to the upstream (the secondary region, or the same one) and run it "
-  "again. An upstream that honours the forwarded `Idempotency-Key` would drop the repeat; the simulator, like "
-  "Graph's `sendMail`, does not. `WriteSafetyEndToEndTest."
-  "aKeyedWriteWhoseAttemptTimedOutAfterTheUpstreamRanItIsNotSentAgain` reproduces it (disabled until fixed)."
-  % sum(len(p["twice"]) for p in rows if p["phase"] == "upstream-timeout"))
+  "stepped failback.")
 primary = rows[PHASES.index("primary-region")]
 w("- **primary-region**: calls in flight on the killed primary are sent to the secondary within the same attempt; "
   "the health checks and outlier detection switch the group in use, and the restarted primary takes the calls "
@@ -418,11 +410,28 @@ w("- **primary-region**: calls in flight on the killed primary are sent to the s
   "judges the upstream as a whole, so when the secondary fails too for a moment (its health checks and calls "
   "timing out while the machine stalls, see `gw*.log`) it stops every call for its open duration, the healthy "
   "region's included." % primary["attempts"]["503 CIRCUIT_OPEN"]))
-others = [p for p in rows if p["twice"] and p["phase"] not in ("baseline", "upstream-timeout")]
-if others:
-    w("- Writes executed more than once in %s: no upstream was slow there, but attempts timed out while the machine "
-      "stalled (a restarted JVM's start-up, or the host's other load): the same repeat as under upstream-timeout."
-      % ", ".join("%s (%d)" % (p["phase"], len(p["twice"])) for p in others))
+
+
+def why_twice(r):
+    """How a key came to run more than once: "gateway" when it ran more often than its client sent it in attempts
+    that may have reached the upstream (a 2xx, 502, 504 or no answer; a 503 or 409 refusal did not), so a gateway
+    sent one of them upstream again itself; else "caller": the client's repeats ran it again."""
+    reached = sum(1 for a in r["attempts"] if a[1] == 0 or 200 <= a[1] < 300 or a[1] in (502, 504))
+    return "gateway" if executed[r["key"]] > reached else "caller"
+
+
+if twice_total:
+    kinds = collections.Counter((p["phase"], why_twice(r)) for p in rows for r in by_phase[p["phase"]]
+                                if r["kind"] == "write" and r["key"] in set(p["twice"]))
+    w("- **Writes executed more than once: %d** (%s). Each had an attempt that timed out or failed after the "
+      "upstream had started it (a slow upstream, or the shared machine stalling). *The gateway sent it again*: it "
+      "ran more often than its client sent it, so a gateway repeated it itself (a retry, or a failover to the other "
+      "region; decision 0040 stops that where the upstream does not deduplicate keys). *The caller sent it again*: "
+      "after an error (504 `TIMEOUT`, 502) or no answer the client repeated the key; a failed call releases its "
+      "record, so the repeat ran, although the upstream had run the first one."
+      % (twice_total, "; ".join("%s: %d %s" % (ph, n, {"gateway": "the gateway sent it again",
+                                                      "caller": "the caller sent it again"}[k])
+                                for (ph, k), n in sorted(kinds.items()))))
 w("- 503 `DEGRADED` outside the Redis phase (%d attempts in this run): a Redis command slower than "
   "`commandTimeout` (100 ms) on this shared two-core machine, running five JVMs, Redis and the load generator; a "
   "keyed write is then refused rather than decided alone, and a `SET NX` that timed out may still have reserved "

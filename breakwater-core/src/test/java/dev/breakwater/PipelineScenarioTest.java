@@ -51,6 +51,7 @@ class PipelineScenarioTest {
             CircuitBreakerConfig.WindowType.COUNT_BASED, 10))
         .bulkhead("b", BulkheadConfig.of(2))
         .idempotency("i", IdempotencyConfig.defaults())
+        .idempotency("upstream-dedupes", IdempotencyConfig.defaults().withUpstreamDeduplicates(true))
         .cache("c", CacheConfig.of(Duration.ofSeconds(30)).withStaleIfError(Duration.ofMinutes(5)))
         .rateLimit(RateLimitConfig.of("per-tenant", RateLimitScope.TENANT, 2, SEC))
         .rateLimit(RateLimitConfig.of("per-op", RateLimitScope.OPERATION, 3, SEC));
@@ -145,11 +146,11 @@ class PipelineScenarioTest {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
-  void aWriteDeduplicatedByItsIdempotencyKeyAndAnIdempotentWriteAreRetried(Mode mode) {
+  void aWriteTheUpstreamDeduplicatesByItsKeyAndAnIdempotentWriteAreRetried(Mode mode) {
     CallContext keyed = CallContext.builder().tenant("contoso").operation("send-mail").kind(OperationKind.WRITE)
         .idempotencyKey("k-1").fingerprint("f").build();
     h.script(fail(new IOException("reset")), ok("sent"));
-    assertThat(h.run(mode, pipeline(graph().withIdempotency("i")), keyed).value()).isEqualTo("sent");
+    assertThat(h.run(mode, pipeline(graph().withIdempotency("upstream-dedupes")), keyed).value()).isEqualTo("sent");
     CallContext put = CallContext.builder().tenant("contoso").operation("put").kind(OperationKind.IDEMPOTENT_WRITE)
         .build();
     h.script(fail(new IOException("reset")), ok("put"));

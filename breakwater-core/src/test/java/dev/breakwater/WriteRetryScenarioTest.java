@@ -1,6 +1,7 @@
 package dev.breakwater;
 
 import static dev.breakwater.testing.Harness.fail;
+import static dev.breakwater.testing.Harness.slow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.config.PipelineConfig;
@@ -17,8 +18,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A write is repeated only when repeating it cannot run it twice: the pipeline deduplicates it (idempotency policy
- * and key), or its connection was never established. Both APIs, on virtual time.
+ * A write is repeated only when repeating it cannot run it twice: the upstream deduplicates it (a key, under a policy
+ * saying the upstream honours keys), or its connection was never established. Breakwater's own idempotency records
+ * answer the caller's repeats; they never make its own repeated attempt safe. Both APIs, on virtual time.
  */
 class WriteRetryScenarioTest {
   private final Harness h = new Harness();
@@ -27,6 +29,7 @@ class WriteRetryScenarioTest {
     Policies policies = Policies.builder()
         .retry("r", RetryConfig.defaults().withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)).withBudget(null))
         .idempotency("i", IdempotencyConfig.defaults())
+        .idempotency("upstream-dedupes", IdempotencyConfig.defaults().withUpstreamDeduplicates(true))
         .build();
     return h.engine().policies(policies).build().<String>pipeline(c).build();
   }
@@ -54,10 +57,48 @@ class WriteRetryScenarioTest {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
-  void aKeyedWriteUnderAnIdempotencyPolicyIsRetried(Mode mode) {
+  void aKeyedWriteUnderAnIdempotencyPolicyIsNotRetriedWhenTheUpstreamMayHaveRunIt(Mode mode) {
     Outcome o = h.script(fail(serverError())).run(mode, pipeline(graph().withIdempotency("i")), keyedWrite());
+    assertThat(o.error().code()).isEqualTo(ErrorCode.UPSTREAM_ERROR);
+    assertThat(h.upstreamCalls).as("the records answer the caller's repeats; a repeated attempt would run it twice")
+        .hasValue(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aKeyedWriteThatTimedOutIsNotRetriedWhenTheUpstreamMayHaveRunIt(Mode mode) {
+    Policies policies = Policies.builder()
+        .timeout("quick", dev.breakwater.config.TimeoutConfig.of(Duration.ofMillis(300), Duration.ofSeconds(3)))
+        .retry("r", RetryConfig.defaults().withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)).withBudget(null))
+        .idempotency("i", IdempotencyConfig.defaults())
+        .build();
+    Pipeline<String> p = h.engine().policies(policies).build().<String>pipeline(graph().withIdempotency("i")
+        .withTimeout("quick")).build();
+
+    Outcome o = h.otherwise(slow(Duration.ofSeconds(1), "sent")).run(mode, p, keyedWrite());
+
+    assertThat(o.error().code()).isEqualTo(ErrorCode.TIMEOUT);
+    assertThat(h.upstreamCalls).hasValue(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aKeyedWriteIsRetriedWhenTheUpstreamDeduplicatesItsKeys(Mode mode) {
+    Outcome o = h.script(fail(serverError())).run(mode, pipeline(graph().withIdempotency("upstream-dedupes")),
+        keyedWrite());
     assertThat(o.value()).isEqualTo("ok");
     assertThat(h.upstreamCalls).hasValue(2);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void anUnkeyedWriteIsNotRetriedEvenWhenTheUpstreamDeduplicatesKeys(Mode mode) {
+    CallContext unkeyed = CallContext.builder().tenant("contoso").user("alice").operation("send")
+        .kind(OperationKind.WRITE).build();
+    Outcome o = h.otherwise(fail(serverError())).run(mode, pipeline(graph().withIdempotency("upstream-dedupes")),
+        unkeyed);
+    assertThat(o.error().code()).isEqualTo(ErrorCode.UPSTREAM_ERROR);
+    assertThat(h.upstreamCalls).hasValue(1);
   }
 
   @ParameterizedTest

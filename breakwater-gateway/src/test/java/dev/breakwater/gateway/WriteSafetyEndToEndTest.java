@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -91,11 +90,8 @@ class WriteSafetyEndToEndTest {
     assertThat(executions).as("nothing deduplicates the key: a retry would pay twice").hasValue(1);
   }
 
-  // Found by bench/chaos.sh (docs/benchmarks/chaos.md, upstream-timeout phase): 21 of 810 keyed sendMail calls ran
-  // on both regions. The idempotency stage sits outside the retry loop, so it deduplicates the caller's repeats, not
-  // the gateway's own: a keyed write whose attempt timed out is sent again straight to an upstream that may have run
-  // it. Enable once the gateway no longer repeats a write that may have reached the upstream (a design decision).
-  @Disabled("known defect: a keyed write is repeated after an attempt timeout; see docs/benchmarks/chaos.md")
+  // Found by bench/chaos.sh (upstream-timeout phase): keyed writes under an idempotency policy were repeated after an
+  // attempt timeout and ran on both regions. The route's records answer the caller's repeats, not the gateway's own.
   @Test
   void aKeyedWriteWhoseAttemptTimedOutAfterTheUpstreamRanItIsNotSentAgain() throws Exception {
     HttpResponse<String> r = post("/slow-after-executing", "alice", "mail-slow-1");

@@ -35,7 +35,8 @@ final class RetryStage<T> {
   private final PipelineConfig config;
   private final RetryConfig retry;
   private final RetryBudget defaultBudget;
-  private final boolean deduplicating;
+  /** The call's idempotency policy, which says whether the upstream deduplicates keyed repeats; null for none. */
+  private final dev.breakwater.idempotency.IdempotencyConfig idempotency;
   private final BiConsumer<CallContext, BreakwaterException> deadLetter;
   private final GateStage gate;
   private final AttemptStage<T> attempts;
@@ -49,7 +50,7 @@ final class RetryStage<T> {
     this.config = plan.config;
     this.retry = plan.retry;
     this.defaultBudget = plan.defaultBudget;
-    this.deduplicating = plan.idempotency != null;
+    this.idempotency = plan.idempotency;
     this.deadLetter = plan.deadLetter;
     this.gate = gate;
     this.attempts = attempts;
@@ -257,9 +258,9 @@ final class RetryStage<T> {
         }
       }
     }
-    boolean deduplicated = deduplicating && ctx.idempotencyKey() != null;
     boolean retryable = retry != null && v.retryable()
-        && RepeatRule.mayRepeat(ctx.kind(), deduplicated, attempt, v.cause());
+        && RepeatRule.mayRepeat(ctx.kind(), idempotency != null && idempotency.repeatable(ctx.idempotencyKey()),
+            attempt, v.cause());
     if (!retryable) {
       return stop(ctx, attempt, v, v.code() == ErrorCode.TIMEOUT ? RetryStop.NOT_RETRIED : null, null);
     }

@@ -692,8 +692,9 @@ public final class ConfigLoader {
       int maxKeyLength = m.integer("maxKeyLength", d.maxKeyLength(), Integer.MIN_VALUE, Integer.MAX_VALUE);
       WhenStoreUnavailable when = m.choice("whenStoreUnavailable", options(WhenStoreUnavailable.values(),
           w -> w.name().toLowerCase(Locale.ROOT).replace('_', '-')), d.whenStoreUnavailable());
+      boolean upstreamDeduplicates = m.bool("upstreamDeduplicates", d.upstreamDeduplicates());
       return m.failed() ? null : core(m, Map.of(), () -> new IdempotencyConfig(enabled, ttl, lease, maxKeyLength,
-          when));
+          when, upstreamDeduplicates));
     }
 
     CacheConfig cache(Mapping m) {

@@ -18,10 +18,11 @@ public enum RouteKind {
   WRITE;
 
   /**
-   * The kind of a call with this HTTP method, given whether it is deduplicated: it carries an
-   * {@code Idempotency-Key} AND the route has an idempotency policy (a key alone deduplicates nothing).
+   * The kind of a call with this HTTP method, given whether the upstream deduplicates it: it carries an
+   * {@code Idempotency-Key} AND the route's idempotency policy says {@code upstreamDeduplicates} (a key alone, or
+   * the gateway's own records, deduplicate nothing upstream).
    */
-  public OperationKind resolve(String method, boolean deduplicated) {
+  public OperationKind resolve(String method, boolean upstreamDeduplicates) {
     switch (this) {
       case READ:
         return OperationKind.READ;
@@ -39,7 +40,7 @@ public enum RouteKind {
           case "DELETE":
             return OperationKind.IDEMPOTENT_WRITE;
           default:
-            return deduplicated ? OperationKind.IDEMPOTENT_WRITE : OperationKind.WRITE;
+            return upstreamDeduplicates ? OperationKind.IDEMPOTENT_WRITE : OperationKind.WRITE;
         }
     }
   }

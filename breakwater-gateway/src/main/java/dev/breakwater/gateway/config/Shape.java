@@ -64,7 +64,8 @@ sealed interface Shape {
       "failuresWithin", FAILURES_WITHIN, "fleet");
   Obj BULKHEAD = obj("enabled", "maxConcurrent", "interactiveReserve", "maxWait", "maxQueue");
   Obj RATE_LIMIT = obj("enabled", "scope", "permits", "period", "burst");
-  Obj IDEMPOTENCY = obj("enabled", "ttl", "lease", "maxKeyLength", "whenStoreUnavailable");
+  Obj IDEMPOTENCY = obj("enabled", "ttl", "lease", "maxKeyLength", "whenStoreUnavailable",
+      "upstreamDeduplicates");
   Obj CACHE = obj("enabled", "ttl", "staleIfError", "version", "shared");
   Obj POLICIES = obj(
       "timeouts", new MapOf(TIMEOUT),

@@ -4,8 +4,8 @@ import dev.breakwater.idempotency.IdempotencyConfig;
 
 /**
  * The {@code Idempotency-Key} header as a route sees it: how long a key may be (its idempotency policy's
- * {@code maxKeyLength}, or 255 on a route without one, where the key is only forwarded) and whether the route
- * deduplicates keyed requests at all.
+ * {@code maxKeyLength}, or 255 on a route without one, where the key is only forwarded) and whether a keyed request
+ * may be repeated upstream.
  */
 public final class IdempotencyHeader {
   /** The longest key a route without an idempotency policy forwards. */
@@ -18,9 +18,13 @@ public final class IdempotencyHeader {
     return deduplicating(policy) ? policy.maxKeyLength() : DEFAULT_MAX_LENGTH;
   }
 
-  /** Whether a request carrying {@code key} is deduplicated under {@code policy}: a policy AND a key. */
-  public static boolean deduplicates(IdempotencyConfig policy, String key) {
-    return key != null && deduplicating(policy);
+  /**
+   * Whether a request carrying {@code key} may be sent to the upstream again after it may have run there: a key AND
+   * a policy saying the upstream deduplicates keys. The route's own records (a policy and a key) answer the caller's
+   * repeats; they never make the gateway's own repeated attempt safe.
+   */
+  public static boolean repeatable(IdempotencyConfig policy, String key) {
+    return deduplicating(policy) && policy.repeatable(key);
   }
 
   /** Whether {@code key} is 1 to {@code max} visible ASCII characters. */

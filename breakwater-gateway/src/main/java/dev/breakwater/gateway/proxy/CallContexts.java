@@ -23,9 +23,9 @@ final class CallContexts {
   /** The call context of a request on route {@code r} for {@code resource} (its normalised target). */
   static CallContext of(RouteRuntime rt, RouteConfig r, HttpServerRequest req, RequestBody body, String resource,
       String cid, String tenant, String user, String idemKey) {
-    // A key makes a write repeatable only where the route's idempotency policy deduplicates it.
+    // A key makes a write repeatable only where the upstream deduplicates it (the route's policy says so).
     OperationKind kind = r.kind().resolve(req.method().name(),
-        IdempotencyHeader.deduplicates(rt.idempotencyOf(r), idemKey));
+        IdempotencyHeader.repeatable(rt.idempotencyOf(r), idemKey));
     if (body.stream() != null && kind.retryable(false)) {
       kind = OperationKind.WRITE; // a streamed body can be sent once: nothing retries it
     }

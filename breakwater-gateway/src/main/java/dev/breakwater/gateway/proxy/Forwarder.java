@@ -14,7 +14,6 @@ import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.response.ProblemWriter;
 import dev.breakwater.gateway.response.ResponseRelay;
 import dev.breakwater.gateway.runtime.RouteRuntime;
-import dev.breakwater.gateway.http.IdempotencyHeader;
 import dev.breakwater.gateway.upstream.UpstreamCall;
 import dev.breakwater.gateway.upstream.UpstreamClients;
 import io.opentelemetry.context.Scope;
@@ -52,8 +51,8 @@ final class Forwarder {
     MultiMap headers = ForwardedHeaders.of(req, cid);
     UpstreamClients upstream = rt.upstream(r.upstream());
     // Another endpoint may take the call after a 5xx or a broken connection only where a retry could have.
-    UpstreamCall call = new UpstreamCall(body.stream() == null
-        && ctx.kind().retryable(IdempotencyHeader.deduplicates(rt.idempotencyOf(r), idemKey)), ctx.tenant());
+    // The call's kind already says whether the upstream deduplicates a keyed write (CallContexts).
+    UpstreamCall call = new UpstreamCall(body.stream() == null && ctx.kind().retryable(false), ctx.tenant());
     // The body is kept whole only where a store needs it: an idempotent replay, or a cache entry.
     boolean buffer = idemKey != null || (r.cache() != null && pipeline == rt.pipeline(r.name()));
     long maxBody = rt.config().server().maxBodyBytes();
