@@ -501,10 +501,11 @@ if levels_available:
                 w("| %s | %d | %s |" % (rule, gw, " | ".join(episode)))
 else:
     w("**Not measurable on this commit**: the gateways have no health rules that set degradation levels (and no "
-      "`GET /admin/control` to read them from). The script samples that endpoint every second "
-      "(`degradation_levels` in `bench/chaos/chaos.py`, the hook) and this section lists what it answered once it "
-      "exists; the rules to add to `bench/chaos/breakwater.yaml` then are the breaker of `sim` open → degraded and "
-      "the state store degraded → a level of its own.")
+      "`GET /admin/control` to read them from). The hooks are in place: the rules to use (`sim-down`: breaker of "
+      "`sim` open → `degraded` at `upstream:sim`; `redis-down`: state store unreachable → `read_only`) are written, "
+      "commented out, at the end of `bench/chaos/breakwater.yaml`; `bench/chaos/chaos.py` samples "
+      "`GET /admin/control` every second (`degradation_levels`), and this section then shows the levels per phase "
+      "and checks every rule against its signal.")
 w("")
 w("## Reproduce")
 w("")
