@@ -161,7 +161,12 @@ json.dump({"cmd_dir": cmd, "out": out, "token": token,
 PY
 
 echo "== load and the failure timeline (about 4 minutes)"
-timeout 900 python3 bench/chaos/chaos.py "$TMP/setup.json" | tee "$OUT/timeline.txt"
+# In the background and waited for, so that a signal to this script runs the cleanup at once (bash runs traps only
+# between foreground commands); its pid file makes the cleanup stop it too.
+timeout 900 python3 bench/chaos/chaos.py "$TMP/setup.json" > "$OUT/timeline.txt" 2>&1 &
+echo $! > "$TMP/load.pid"
+tail -f --pid="$(cat "$TMP/load.pid")" "$OUT/timeline.txt" &
+wait "$(cat "$TMP/load.pid")" || { echo "the load and timeline failed (exit $?); see above" >&2; exit 1; }
 
 for f in "$TMP"/*.log; do cp "$f" "$OUT/"; done
 echo "$MACHINE" > "$OUT/machine.txt"
