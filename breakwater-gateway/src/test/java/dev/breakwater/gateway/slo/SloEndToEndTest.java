@@ -160,12 +160,16 @@ class SloEndToEndTest {
         await("the page alert BreakwaterSloBurnRatePage to fire", Duration.ofSeconds(45), () -> firing(api));
         mark("page alert firing");
         // The listing route fails throughout (upstream errors, then an open breaker); the cached drive route still
-        // answers some calls from its cache. Both windows of the page pair read above 14.4 times the 1 % budget.
-        double shortRatio = value(api, "slo:sli_error:ratio_rate5m{" + SLO + "}").orElseThrow();
-        double longRatio = value(api, "slo:sli_error:ratio_rate1h{" + SLO + "}").orElseThrow();
-        mark("recorded error ratio: 5m window " + shortRatio + ", 1h window " + longRatio);
-        assertThat(shortRatio).isGreaterThan(0.144);
-        assertThat(longRatio).isGreaterThan(0.144);
+        // answers some calls from its cache. The page fires on either pair: both windows above 14.4 times the 1 %
+        // budget (1 h and 5 min), or above 6 times it (6 h and 30 min); which comes first depends on the load.
+        double r5m = value(api, "slo:sli_error:ratio_rate5m{" + SLO + "}").orElseThrow();
+        double r1h = value(api, "slo:sli_error:ratio_rate1h{" + SLO + "}").orElseThrow();
+        double r30m = value(api, "slo:sli_error:ratio_rate30m{" + SLO + "}").orElseThrow();
+        double r6h = value(api, "slo:sli_error:ratio_rate6h{" + SLO + "}").orElseThrow();
+        mark("recorded error ratio: 5m " + r5m + ", 1h " + r1h + ", 30m " + r30m + ", 6h " + r6h);
+        assertThat((r5m > 0.144 && r1h > 0.144) || (r30m > 0.06 && r6h > 0.06))
+            .as("a page pair above its threshold: 5m %s, 1h %s (> 0.144) or 30m %s, 6h %s (> 0.06)", r5m, r1h, r30m,
+                r6h).isTrue();
         assertThat(value(api, "slo:error_budget:ratio{" + SLO + "}")).contains(0.01);
         assertThat(value(api, "slo:period_error_budget_remaining:ratio{" + SLO + "}")).hasValueSatisfying(
             v -> assertThat(v).isLessThan(1));
@@ -251,7 +255,8 @@ class SloEndToEndTest {
     for (JsonNode a : alerts) {
       JsonNode labels = a.path("labels");
       if (labels.path("alertname").asText().equals("BreakwaterSloBurnRatePage")
-          && labels.path("slo").asText().equals("mail") && a.path("state").asText().equals("firing")) {
+          && labels.path("slo").asText().equals("mail") && labels.path("sli").asText().equals("availability")
+          && a.path("state").asText().equals("firing")) {
         return true;
       }
     }
