@@ -285,7 +285,8 @@ def group_switch(phase, since, group, for_good):
 for p in rows:
     if p["phase"] in ("upstream-timeout", "primary-region"):
         p["failover_s"] = group_switch(p["phase"], p["failed_at"], "secondary", for_good=False)
-        p["failback_s"] = group_switch(p["phase"], p["repaired_at"], "primary", for_good=True)
+        back = group_switch(p["phase"], p["failed_at"], "primary", for_good=True)
+        p["failback_s"] = None if back is None else p["failed_at"] + back - p["repaired_at"]
 
 # Writes answered 2xx that no simulator counted: those answered between the last read of the primary's counters and
 # its kill ran there, and their count died with it (a duplicate among them would be missed too).
@@ -376,8 +377,10 @@ for p in rows:
     if "failback_s" in p:
         fo, fb = p["failover_s"], p["failback_s"]
         w("*%s*: every gateway used the secondary region %s after the failure, and the primary again for good "
-          "(failback done) %s after the repair (admin samples, 1 s apart)." % (
-              p["phase"], "never" if fo is None else "%.1f s" % fo, "never" if fb is None else "%.1f s" % fb))
+          "(failback done) %s (admin samples, 1 s apart)." % (
+              p["phase"], "never" if fo is None else "%.1f s" % fo,
+              "never" if fb is None else "%.1f s after the repair" % fb if fb >= 0 else
+              "%.1f s before the repair (the slow primary's ejection ran out and both regions were as slow)" % -fb))
         w("")
 degraded_elsewhere = sum(v for p in rows if p["phase"] != "redis-restart"
                         for k, v in p["attempts"].items() if k == "503 DEGRADED")
@@ -434,10 +437,11 @@ if twice_total:
       % (twice_total, "; ".join("%s: %d %s" % (ph, n, {"gateway": "the gateway sent it again",
                                                       "caller": "the caller sent it again"}[k])
                                 for (ph, k), n in sorted(kinds.items()))))
-w("- 503 `DEGRADED` outside the Redis phase (%d attempts in this run): a Redis command slower than "
-  "`commandTimeout` (100 ms) on this shared two-core machine, running five JVMs, Redis and the load generator; a "
-  "keyed write is then refused rather than decided alone, and a `SET NX` that timed out may still have reserved "
-  "the key, which the next attempt meets as 409 `IDEMPOTENCY_CONFLICT` until its lease ends." % degraded_elsewhere)
+if degraded_elsewhere:
+    w("- 503 `DEGRADED` outside the Redis phase (%d attempts in this run): a Redis command slower than "
+      "`commandTimeout` (100 ms) on this shared two-core machine, running five JVMs, Redis and the load generator; a "
+      "keyed write is then refused rather than decided alone, and a `SET NX` that timed out may still have reserved "
+      "the key, which the next attempt meets as 409 `IDEMPOTENCY_CONFLICT` until its lease ends." % degraded_elsewhere)
 w("")
 w("### Answers by status and code")
 w("")
