@@ -51,19 +51,17 @@ fi
 
 TMP=$(mktemp -d /tmp/bw-chaos.XXXXXX)
 # Every process this script starts writes its pid to $TMP/*.pid (the helpers below too); all are stopped on exit.
+signal_all() { # SIGNAL: to every process with a pid file
+  local f pid
+  for f in "$TMP"/*.pid; do
+    pid=$(cat "$f" 2>/dev/null || true)
+    [[ -n "$pid" ]] && kill "-$1" "$pid" 2>/dev/null || true
+  done
+}
 cleanup() {
-  local pid
-  for f in "$TMP"/*.pid; do
-    [[ -f "$f" ]] || continue
-    pid=$(cat "$f" 2>/dev/null || true)
-    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
-  done
+  signal_all TERM
   sleep 1
-  for f in "$TMP"/*.pid; do
-    [[ -f "$f" ]] || continue
-    pid=$(cat "$f" 2>/dev/null || true)
-    [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null || true
-  done
+  signal_all KILL # whatever did not stop within a second
   rm -rf "$TMP"
 }
 trap cleanup EXIT
