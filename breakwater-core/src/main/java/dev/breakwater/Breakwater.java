@@ -6,6 +6,7 @@ import dev.breakwater.classify.Classifier;
 import dev.breakwater.config.Checks;
 import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.config.Policies;
+import dev.breakwater.control.ControlPlane;
 import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.fallback.Fallback;
 import dev.breakwater.internal.Engine;
@@ -75,6 +76,11 @@ public final class Breakwater {
   /** Sets an upstream's own degradation level; {@code null} returns it to the global one. */
   public void setDegradation(String upstream, Degradation level) {
     engine.setDegradation(Objects.requireNonNull(upstream, "upstream"), level);
+  }
+
+  /** The settings in force (degradation, forced breakers, kill switch, rollout): read them, or change them. */
+  public ControlPlane controlPlane() {
+    return engine.control;
   }
 
   /** The degradation level in force for an upstream. */
@@ -183,6 +189,16 @@ public final class Breakwater {
      */
     public Builder replacing(Breakwater previous) {
       s.previous = Objects.requireNonNull(previous, "previous").engine;
+      return this;
+    }
+
+    /**
+     * The settings operators and health rules control (degradation levels, forced breakers, kill switch, rollout),
+     * usually over a shared {@link dev.breakwater.spi.ControlStore}; by default the replaced engine's, else a fresh
+     * in-memory one.
+     */
+    public Builder controlPlane(ControlPlane control) {
+      s.control = Objects.requireNonNull(control, "control");
       return this;
     }
 

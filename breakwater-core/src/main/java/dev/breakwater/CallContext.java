@@ -34,6 +34,7 @@ public final class CallContext {
   private final String idempotencyKey;
   private final String fingerprint;
   private final String credential;
+  private final Criticality criticality;
   @SuppressWarnings("unused") // written through CORRELATION_ID
   private volatile String correlationId;
 
@@ -51,6 +52,7 @@ public final class CallContext {
     this.idempotencyKey = b.idempotencyKey;
     this.fingerprint = b.fingerprint;
     this.credential = b.credential;
+    this.criticality = b.criticality;
     this.correlationId = b.correlationId;
   }
 
@@ -80,6 +82,7 @@ public final class CallContext {
     b.idempotencyKey = idempotencyKey;
     b.fingerprint = fingerprint;
     b.credential = credential;
+    b.criticality = criticality;
     b.correlationId = (String) CORRELATION_ID.getVolatile(this);
     return b;
   }
@@ -152,6 +155,11 @@ public final class CallContext {
     return credential;
   }
 
+  /** How much the call matters when the service is degraded ({@link Criticality#STANDARD} unless set). */
+  public Criticality criticality() {
+    return criticality;
+  }
+
   /** The correlation id, generated on first use when the caller gave none. */
   public String correlationId() {
     String id = (String) CORRELATION_ID.getVolatile(this);
@@ -185,6 +193,7 @@ public final class CallContext {
     private String idempotencyKey;
     private String fingerprint;
     private String credential;
+    private Criticality criticality = Criticality.STANDARD;
     private String correlationId;
 
     private Builder() {}
@@ -270,6 +279,12 @@ public final class CallContext {
     /** Sets the digest of the call's credential (never the credential itself), which scopes private cache entries. */
     public Builder credential(String digest) {
       this.credential = digest;
+      return this;
+    }
+
+    /** Sets how much the call matters when the service is degraded. */
+    public Builder criticality(Criticality criticality) {
+      this.criticality = Objects.requireNonNull(criticality, "criticality");
       return this;
     }
 

@@ -7,6 +7,7 @@ import dev.breakwater.Source;
 import dev.breakwater.bulkhead.Bulkhead;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitState;
+import dev.breakwater.control.ControlChange;
 import java.util.Set;
 
 /**
@@ -115,6 +116,12 @@ public interface BreakwaterListener {
 
   /** A decision was taken on local fallback state because the shared store was unreachable. */
   default void onDegradedDecision(String store) {}
+
+  /**
+   * A control's effective value at one target changed on this instance (an operator's setting arrived, lapsed or was
+   * removed, or a health rule moved): once per change, for gauges and logs.
+   */
+  default void onControlChange(ControlChange change) {}
 
   /** Something inside the engine failed (a listener, a background task); it was logged and the call went on. */
   default void onInternalError(String where, Throwable error) {}

@@ -7,7 +7,15 @@ import dev.breakwater.cache.CaffeineCacheStore;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitBreakerConfig;
 import dev.breakwater.circuit.InMemoryBreakerFleetStore;
+import dev.breakwater.circuit.CircuitState;
 import dev.breakwater.config.Policies;
+import dev.breakwater.control.BreakerMode;
+import dev.breakwater.control.ControlChange;
+import dev.breakwater.control.ControlKey;
+import dev.breakwater.control.ControlKind;
+import dev.breakwater.control.ControlPlane;
+import dev.breakwater.control.Setting;
+import dev.breakwater.control.Target;
 import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.Events;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
@@ -36,6 +44,8 @@ import java.util.function.DoubleSupplier;
  * maps; instances keyed by caller-supplied ids (tenants) live in bounded registries.
  */
 public final class Engine {
+  /** Who the settings made through the engine's own API are by, in logs and the admin API. */
+  private static final String API = "api";
   /** Settings for an engine. */
   public static final class Settings {
     public TimeSource time = TimeSource.system();
@@ -53,6 +63,8 @@ public final class Engine {
     public long registryCapacity = 100_000;
     public Duration registryIdle = Duration.ofMinutes(10);
     public long cacheCapacity = 100_000;
+    /** The operators' and health rules' settings; by default the replaced engine's, else a fresh in-memory one. */
+    public ControlPlane control;
     /** An engine this one replaces (a reload), whose state carries over where the configuration did not change. */
     public Engine previous;
   }
@@ -70,13 +82,14 @@ public final class Engine {
   public final Duration registryIdle;
   /** Carries the caller's context across an asynchronous call's thread hops, or null when none is configured. */
   public final ContextCarrier contextCarrier;
+  /** The settings in force: degradation levels, forced breakers, kill switch and rollout; outlives reloads. */
+  public final ControlPlane control;
 
   private final Map<Scoped, CircuitBreaker> breakers = new ConcurrentHashMap<>();
   private final Map<Scoped, TenantBreakers> tenantBreakers = new ConcurrentHashMap<>();
   private final Map<Scoped, Bulkhead> bulkheads = new ConcurrentHashMap<>();
   private final Map<Scoped, RetryBudget> budgets = new ConcurrentHashMap<>();
-  private final Map<String, Degradation> degradation = new ConcurrentHashMap<>();
-  private volatile Degradation globalDegradation = Degradation.NORMAL;
+  private final java.util.function.Consumer<ControlChange> controlListener = this::onControlChange;
   // Where breaker transitions are reported: shared with the engines that replace this one, so that a breaker carried
   // over a reload reports to the listeners of the engine in force.
   private final AtomicReference<Events> transitions;
@@ -114,22 +127,65 @@ public final class Engine {
     this.fleet = s.previous != null && (fleetStore == null || fleetStore == s.previous.fleet.store())
         ? s.previous.fleet : new FleetBreakers(fleetStore != null ? fleetStore
             : new InMemoryBreakerFleetStore(time), time);
+    this.control = s.control != null ? s.control : s.previous != null ? s.previous.control
+        : ControlPlane.inMemory(time);
     if (s.previous != null) {
+      s.previous.control.removeListener(s.previous.controlListener);
       carryOver(s.previous);
     }
     fleet.serve(this);
+    control.addListener(controlListener);
+  }
+
+  /** Tells the listeners of a control change, and forces (or releases) the breakers of an upstream. */
+  private void onControlChange(ControlChange change) {
+    events.emit(l -> l.onControlChange(change));
+    if (change.key().kind() == ControlKind.BREAKER) {
+      String upstream = change.key().target().name();
+      BreakerMode mode = control.breaker(upstream);
+      breakers.values().forEach(b -> {
+        if (b.upstream().equals(upstream)) {
+          force(b, mode);
+        }
+      });
+      tenantBreakers.forEach((key, r) -> {
+        if (key.scope().equals(upstream)) {
+          r.registry().view().values().forEach(b -> force(b, mode));
+        }
+      });
+    }
+  }
+
+  /** Puts a breaker in the operator's mode; no mode releases a forced breaker (one disabled by config stays so). */
+  private static void force(CircuitBreaker b, BreakerMode mode) {
+    if (mode == null) {
+      CircuitState s = b.state();
+      if (b.config().enabled() && (s == CircuitState.FORCED_OPEN || s == CircuitState.FORCED_CLOSED
+          || s == CircuitState.DISABLED)) {
+        b.reset();
+      }
+      return;
+    }
+    switch (mode) {
+      case OPEN:
+        b.forceOpen();
+        break;
+      case CLOSED:
+        b.forceClosed();
+        break;
+      default:
+        b.disable();
+    }
   }
 
   /**
-   * Takes over the state of the engine this one replaces. Operator settings always carry over (degradation levels,
-   * and forced breaker states even when the breaker's config changed); a breaker, a registry of per-tenant breakers
-   * or a retry budget carries over whole (windows, open state, spent budget) when its config is unchanged; a
-   * bulkhead always carries over, resized in place when its limit changed, so the permits of calls in flight stay
+   * Takes over the state of the engine this one replaces. Operator settings always carry over (the control plane is
+   * shared, and forced breaker states are kept even when the breaker's config changed); a breaker, a registry of
+   * per-tenant breakers or a retry budget carries over whole (windows, open state, spent budget) when its config is
+   * unchanged; a bulkhead always carries over, resized in place when its limit changed, so the permits of calls in flight stay
    * counted. State under a config name that no longer exists is dropped.
    */
   private void carryOver(Engine old) {
-    globalDegradation = old.globalDegradation;
-    degradation.putAll(old.degradation);
     old.breakers.forEach((key, b) -> {
       CircuitBreakerConfig c = existing(() -> policies.circuitBreaker(key.config()));
       if (c == null) {
@@ -226,6 +282,10 @@ public final class Engine {
         now.emit(l -> l.onCircuitTransition(breaker, from, to, reason));
       }
     });
+    BreakerMode forced = control.breaker(upstream);
+    if (forced != null) {
+      force(b, forced);
+    }
     events.emit(l -> l.onCircuitBreakerCreated(b));
     return b;
   }
@@ -270,25 +330,21 @@ public final class Engine {
 
   /** The degradation level for an upstream: its own if set, else the global one. */
   public Degradation degradation(String upstream) {
-    Degradation g = globalDegradation;
-    if (degradation.isEmpty() || upstream == null) {
-      return g;
-    }
-    Degradation d = degradation.get(upstream);
-    return d != null ? d : g;
+    return control.level(null, upstream);
   }
 
-  /** Sets the global degradation level. */
+  /** Sets the global degradation level, as an operator through the engine's API. */
   public void setDegradation(Degradation d) {
-    globalDegradation = d;
+    control.set(ControlKey.of(ControlKind.DEGRADATION, Target.global()), new Setting.Level(d), API, null);
   }
 
   /** Sets an upstream's own degradation level; {@code null} returns it to the global one. */
   public void setDegradation(String upstream, Degradation d) {
+    ControlKey key = ControlKey.of(ControlKind.DEGRADATION, Target.upstream(upstream));
     if (d == null) {
-      degradation.remove(upstream);
+      control.clear(key, API);
     } else {
-      degradation.put(upstream, d);
+      control.set(key, new Setting.Level(d), API, null);
     }
   }
 }

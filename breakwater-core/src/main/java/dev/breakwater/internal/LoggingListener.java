@@ -5,6 +5,7 @@ import dev.breakwater.ErrorCode;
 import dev.breakwater.Pipeline;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitState;
+import dev.breakwater.control.ControlChange;
 import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.Interest;
 import dev.breakwater.event.RetryStop;
@@ -13,12 +14,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs every retry, every exhausted retry, every timeout that is not retried and every breaker transition once, as structured key-value events with the
+ * Logs every retry, every exhausted retry, every timeout that is not retried, every breaker transition and every
+ * control change once, as structured key-value events with the
  * call's context and correlation id (SLF4J 2 fluent API; a JSON encoder renders the pairs as fields).
  */
 final class LoggingListener implements BreakwaterListener {
   private static final Logger RETRY = LoggerFactory.getLogger("dev.breakwater.retry");
   private static final Logger CIRCUIT = LoggerFactory.getLogger("dev.breakwater.circuit");
+  private static final Logger CONTROL = LoggerFactory.getLogger("dev.breakwater.control");
 
   @Override
   public Set<Interest> interests() {
@@ -55,6 +58,18 @@ final class LoggingListener implements BreakwaterListener {
         .addKeyValue("to", to)
         .addKeyValue("reason", reason)
         .log("circuit breaker transition");
+  }
+
+  @Override
+  public void onControlChange(ControlChange c) {
+    CONTROL.atWarn()
+        .addKeyValue("control", c.key().kind().wireName())
+        .addKeyValue("target", c.key().target())
+        .addKeyValue("from", c.from() == null ? "none" : c.from().text())
+        .addKeyValue("to", c.to() == null ? "none" : c.to().text())
+        .addKeyValue("source", c.source())
+        .addKeyValue("by", c.by())
+        .log("control changed");
   }
 
   private static org.slf4j.spi.LoggingEventBuilder context(org.slf4j.spi.LoggingEventBuilder b, Pipeline<?> p,

@@ -7,6 +7,8 @@ import dev.breakwater.gateway.cache.CacheFlush;
 import dev.breakwater.gateway.config.ConfigLoader;
 import dev.breakwater.gateway.config.ConfigProblems;
 import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.fault.FaultDrills;
+import dev.breakwater.gateway.fault.FaultInjector;
 import dev.breakwater.gateway.intake.ClientConnections;
 import dev.breakwater.gateway.intake.IntakeServer;
 import dev.breakwater.gateway.internal.EventLoops;
@@ -14,6 +16,10 @@ import dev.breakwater.gateway.proxy.ProxyHandler;
 import dev.breakwater.gateway.runtime.RouteRuntime;
 import dev.breakwater.gateway.tracing.GatewayTracing;
 import dev.breakwater.gateway.runtime.StateStores;
+import dev.breakwater.gateway.health.GatewaySignals;
+import dev.breakwater.gateway.health.HealthRules;
+import dev.breakwater.gateway.health.UpstreamCallRates;
+import dev.breakwater.gateway.health.Webhook;
 import dev.breakwater.micrometer.BreakwaterMetrics;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitQuota;
@@ -55,16 +61,23 @@ public final class Gateway implements AutoCloseable, AdminOps {
   private final dev.breakwater.gateway.slo.BudgetTracker budgets =
       new dev.breakwater.gateway.slo.BudgetTracker(dev.breakwater.time.TimeSource.system());
   private final AtomicReference<RouteRuntime> runtime = new AtomicReference<>();
+  // Each upstream's recent failed and slow attempts, and the rules that read them with the other signals.
+  private final UpstreamCallRates callRates = new UpstreamCallRates(dev.breakwater.time.TimeSource.system());
+  private final HealthRules health;
+  private final Webhook webhook;
   // Callers that left before their answer was written: counted, not logged as errors.
   private final io.micrometer.core.instrument.Counter clientsGone = registry.counter("breakwater.gateway.clients.gone");
   private final ProxyHandler proxy;
   // Endpoint health, ejections and failback state: like the stores, one for the gateway's life, kept by reloads.
   private final dev.breakwater.gateway.upstream.EndpointMonitors monitors;
+  // Drills outlive reloads: an operator's keeps running, the file's are re-armed by each load.
+  private final FaultDrills drills = new FaultDrills(dev.breakwater.time.TimeSource.system());
   // Read at start: a reload keeps the exporter, its endpoint and its sampler (docs/configuration.md, tracing).
   private final GatewayTracing tracing;
   private final List<HttpServer> servers = new java.util.ArrayList<>();
   private HttpServer adminServer;
   private long watchTimer = -1;
+  private long drillTimer = -1;
 
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, GatewayTracing tracing) {
     this.vertx = vertx;
@@ -74,16 +87,37 @@ public final class Gateway implements AutoCloseable, AdminOps {
     this.stores = new StateStores(config, List.of(metrics));
     dev.breakwater.gateway.internal.BudgetGauges.publish(registry, budgets);
     this.monitors = new dev.breakwater.gateway.upstream.EndpointMonitors(vertx, registry);
-    this.proxy = new ProxyHandler(runtime, vertx, clientsGone::increment, tracing.openTelemetry());
+    this.proxy = new ProxyHandler(runtime, vertx, clientsGone::increment, tracing.openTelemetry(),
+        new FaultInjector(drills, dev.breakwater.gateway.internal.EventLoopTime.create(), registry));
+    drills.configure(config.faults());
     try {
       this.runtime.set(new RouteRuntime(config, vertx, stores, metrics, budgets, null, tracing.listener(),
-          monitors));
+          callRates, monitors));
+      // Every later engine takes this one's control plane over: the operators' drills follow it for good.
+      drills.follow(runtime.get().engine().controlPlane());
     } catch (RuntimeException e) {
       monitors.close();
       stores.close();
       tracing.close();
       throw e;
     }
+    this.webhook = config.health().webhook() == null ? null : new Webhook(vertx, config.health().webhook());
+    this.health = new HealthRules(stores.control(), new GatewaySignals(this::engine, stores::degraded, callRates,
+        budgets, monitors::status), dev.breakwater.time.TimeSource.system(), webhook, java.util.concurrent.ForkJoinPool.commonPool());
+    configureHealth(config);
+  }
+
+  /** Hands a config's health rules to the evaluator, and their slow-call thresholds to the call rates. */
+  private void configureHealth(GatewayConfig config) {
+    java.util.Map<String, long[]> slow = new java.util.HashMap<>();
+    for (dev.breakwater.gateway.config.HealthConfig.Rule r : config.health().rules()) {
+      if (r.slowerThan() != null) {
+        slow.merge(r.upstream(), new long[] {r.slowerThan().toNanos()}, (a, b) -> java.util.stream.LongStream
+            .concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).distinct().toArray());
+      }
+    }
+    callRates.watchSlowCalls(slow);
+    health.configure(config.health());
   }
 
   /** Starts a gateway on its own Vert.x instance and waits until both listeners are bound. */
@@ -152,7 +186,10 @@ public final class Gateway implements AutoCloseable, AdminOps {
         }).onFailure(started::fail);
       }
     }, new io.vertx.core.DeploymentOptions().setInstances(EventLoops.COUNT))
-        .compose(id -> adminServer.listen()).mapEmpty();
+        .compose(id -> adminServer.listen())
+        // A drill's end is logged within a second of its expiry even when no call comes to notice it.
+        .onSuccess(x -> drillTimer = vertx.setPeriodic(1000, t -> drills.expire()))
+        .mapEmpty();
   }
 
   /** The proxy's bound port. */
@@ -196,8 +233,19 @@ public final class Gateway implements AutoCloseable, AdminOps {
   }
 
   @Override
+  public FaultDrills faultDrills() {
+    return drills;
+  }
+
+  @Override
   public String scrapeMetrics() {
     return registry.scrape();
+  }
+
+  /** The operators' and health rules' settings, shared by the fleet with Redis; outlives reloads. */
+  @Override
+  public dev.breakwater.control.ControlPlane control() {
+    return stores.control();
   }
 
   /** Health of the shared state store: empty when it is fine (or in memory), else the reason. */
@@ -249,9 +297,11 @@ public final class Gateway implements AutoCloseable, AdminOps {
     // The new engine takes over the old one's state (breakers, budgets, bulkhead permits in flight, operator
     // settings) wherever the config did not change: saving the file must not reset what the fleet has learnt.
     RouteRuntime old = runtime.getAndSet(new RouteRuntime(next, vertx, stores, metrics, budgets,
-        runtime.get().engine(), tracing.listener(), monitors));
+        runtime.get().engine(), tracing.listener(), callRates, monitors));
+    configureHealth(next);
     // Calls in flight finish on the clients they started with; close those once they can have drained.
     vertx.setTimer(Math.max(1000, next.server().drainTimeout().toMillis()), t -> old.close());
+    drills.configure(next.faults());
     LOG.info("reloaded {}: {} routes", next.source(), next.routes().size());
     return List.of();
   }
@@ -295,6 +345,9 @@ public final class Gateway implements AutoCloseable, AdminOps {
     }
     runtime.get().close();
     monitors.close();
+    if (health != null) {
+      health.close();
+    }
     stores.close();
     tracing.close();
   }
@@ -309,6 +362,9 @@ public final class Gateway implements AutoCloseable, AdminOps {
     proxy.drain();
     if (watchTimer >= 0) {
       vertx.cancelTimer(watchTimer);
+    }
+    if (drillTimer >= 0) {
+      vertx.cancelTimer(drillTimer);
     }
     long deadline = System.nanoTime() + runtime.get().config().server().drainTimeout().toNanos();
     try {
@@ -329,6 +385,10 @@ public final class Gateway implements AutoCloseable, AdminOps {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      health.close();
+      if (webhook != null) {
+        webhook.close();
+      }
       runtime.get().close();
       monitors.close();
       stores.close();

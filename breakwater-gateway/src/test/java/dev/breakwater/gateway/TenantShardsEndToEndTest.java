@@ -46,4 +46,55 @@ class TenantShardsEndToEndTest {
       }
     }
   }
+
+  @Test
+  void anOperatorMovesATenantToAnotherShardWithoutARestartAndBackByClearingTheMove() throws Exception {
+    try (TwoGroups shards = new TwoGroups("west", "east")) {
+      Simulator west = shards.first;
+      Simulator east = shards.second;
+      String yaml = shards.yaml(List.of(), List.of("sharding: { tenants: { contoso: west } }"),
+          List.of("{ name: messages, path: /v1.0/me/messages, methods: [GET], upstream: graph }"));
+      HttpClient http = HttpClient.newHttpClient();
+      try (Gateway g = Gateway.start(ConfigLoader.parse(yaml, "shards.yaml"))) {
+        call(http, g, "contoso");
+        assertThat(west.counters().tenant("contoso").received()).isEqualTo(1);
+
+        HttpResponse<String> moved = admin(http, g, "PUT", "/admin/control/shard/tenant:contoso",
+            "{\"value\": \"east\"}");
+        assertThat(moved.statusCode()).as(moved.body()).isEqualTo(200);
+        call(http, g, "contoso");
+        call(http, g, "contoso");
+        assertThat(east.counters().tenant("contoso").received()).as("new calls go to the shard it was moved to")
+            .isEqualTo(2);
+        assertThat(west.counters().tenant("contoso").received()).isEqualTo(1);
+        assertThat(admin(http, g, "GET", "/admin/control/shard/tenant:contoso", null).body())
+            .contains("\"value\":\"east\"").contains("\"source\":\"OPERATOR\"");
+
+        assertThat(admin(http, g, "DELETE", "/admin/control/shard/tenant:contoso", null).statusCode())
+            .isEqualTo(200);
+        call(http, g, "contoso");
+        assertThat(west.counters().tenant("contoso").received()).as("back on its configured shard").isEqualTo(2);
+
+        HttpResponse<String> wrongTarget = admin(http, g, "PUT", "/admin/control/shard/upstream:graph",
+            "{\"value\": \"east\"}");
+        assertThat(wrongTarget.statusCode()).isEqualTo(400);
+        assertThat(wrongTarget.body()).contains("tenant:NAME");
+      }
+    }
+  }
+
+  private static void call(HttpClient http, Gateway g, String tenant) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port()
+            + "/v1.0/me/messages")).header("X-Tenant-Id", tenant).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+  }
+
+  private static HttpResponse<String> admin(HttpClient http, Gateway g, String method, String path, String body)
+      throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.adminPort() + path))
+        .header("Authorization", "Bearer " + GatewayTestSupport.TOKEN)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
 }

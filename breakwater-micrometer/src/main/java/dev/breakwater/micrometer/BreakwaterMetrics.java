@@ -7,6 +7,8 @@ import dev.breakwater.Source;
 import dev.breakwater.bulkhead.Bulkhead;
 import dev.breakwater.circuit.CircuitBreaker;
 import dev.breakwater.circuit.CircuitState;
+import dev.breakwater.control.ControlChange;
+import dev.breakwater.control.Setting;
 import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.CacheOutcome;
 import dev.breakwater.event.IdempotencyOutcome;
@@ -136,6 +138,7 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   private final ConcurrentHashMap<TimerKey, Timer> timeoutTimers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, List<Meter>> breakerGauges = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, List<Meter>> bulkheadGauges = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> controlValues = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> storeDegraded =
       new ConcurrentHashMap<>();
 
@@ -512,6 +515,49 @@ public final class BreakwaterMetrics implements BreakwaterListener {
   @Override
   public void onDegradedDecision(String store) {
     increment(DEGRADED_DECISIONS, tag(store), null, null, null, null);
+  }
+
+  /**
+   * Publishes a control's value at its target in {@code breakwater.control.value} (degradation: the level's ordinal,
+   * 0 normal; enabled: 1 or 0; rollout: the percentage; breaker: -1 unforced, else the forced mode's ordinal) and
+   * counts the change in {@code breakwater.control.changes} by control and source.
+   */
+  @Override
+  public void onControlChange(ControlChange change) {
+    controlGauge(change.key().kind().wireName(), change.key().target().toString()).set(controlValue(change.to()));
+    Counter.builder("breakwater.control.changes")
+        .description("Changes of a control's effective value on this replica, by control and source")
+        .tag("control", change.key().kind().wireName())
+        .tag("source", change.source().name().toLowerCase(java.util.Locale.ROOT))
+        .register(registry).increment();
+  }
+
+  private static int controlValue(Setting s) {
+    if (s instanceof Setting.Level l) {
+      return l.level().ordinal();
+    } else if (s instanceof Setting.Enabled e) {
+      return e.on() ? 1 : 0;
+    } else if (s instanceof Setting.Rollout r) {
+      return r.percent();
+    } else if (s instanceof Setting.Breaker b) {
+      return b.mode().ordinal();
+    }
+    return -1;
+  }
+
+  private AtomicInteger controlGauge(String control, String target) {
+    return controlValues.computeIfAbsent(control + "@" + target, k -> {
+      AtomicInteger v = new AtomicInteger();
+      // Targets are configured names (or global): a bounded set, held as long as this listener.
+      Gauge.builder("breakwater.control.value", v, AtomicInteger::get)
+          .description("A control's effective value at a target on this replica (degradation: 0 normal, 1 degraded, "
+              + "2 read_only, 3 cached_only, 4 emergency, 5 maintenance; enabled: 1/0; rollout: percent; breaker: -1 unforced, 0 open, 1 closed, "
+              + "2 disabled)")
+          .tag("control", control).tag("target", target)
+          .strongReference(true)
+          .register(registry);
+      return v;
+    });
   }
 
   private AtomicInteger degradedGauge(String store) {

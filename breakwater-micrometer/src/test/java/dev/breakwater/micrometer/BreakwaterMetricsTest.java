@@ -51,6 +51,24 @@ class BreakwaterMetricsTest {
   }
 
   @Test
+  void aControlChangeSetsItsTargetsGaugeAndIsCountedBySource() {
+    dev.breakwater.control.ControlPlane plane = dev.breakwater.control.ControlPlane.inMemory(time);
+    plane.addListener(metrics::onControlChange);
+    dev.breakwater.control.ControlKey graph = dev.breakwater.control.ControlKey.of(
+        dev.breakwater.control.ControlKind.DEGRADATION, dev.breakwater.control.Target.upstream("graph"));
+    plane.setByRule(graph, new dev.breakwater.control.Setting.Level(dev.breakwater.Degradation.READ_ONLY), "rule");
+    assertThat(registry.get("breakwater.control.value").tags("control", "degradation", "target", "upstream:graph")
+        .gauge().value()).isEqualTo(2.0);
+    plane.clearRule(graph, "rule");
+    assertThat(registry.get("breakwater.control.value").tags("control", "degradation", "target", "upstream:graph")
+        .gauge().value()).isEqualTo(0.0);
+    assertThat(registry.get("breakwater.control.changes").tags("source", "health_rule").counter().count())
+        .isEqualTo(1.0);
+    assertThat(registry.get("breakwater.control.changes").tags("source", "default").counter().count())
+        .isEqualTo(1.0);
+  }
+
+  @Test
   void countsAndTimesCompletedCallsWithPipelineDefaults() {
     metrics.onCallCompleted(pipeline, ctx, null, Source.UPSTREAM, 5_000_000);
     metrics.onCallCompleted(pipeline, ctx, null, Source.UPSTREAM, 7_000_000);

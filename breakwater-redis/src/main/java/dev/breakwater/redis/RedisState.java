@@ -8,6 +8,7 @@ import dev.breakwater.ratelimit.InMemoryRateLimitStore;
 import dev.breakwater.redis.internal.RedisBreakerFleetStore;
 import dev.breakwater.redis.internal.RedisCacheStore;
 import dev.breakwater.redis.internal.RedisConnector;
+import dev.breakwater.redis.internal.RedisControlStore;
 import dev.breakwater.redis.internal.RedisGuard;
 import dev.breakwater.redis.internal.RedisIdempotencyStore;
 import dev.breakwater.redis.internal.RedisRateLimitStore;
@@ -15,6 +16,7 @@ import dev.breakwater.redis.internal.RedisThrottleGateStore;
 import dev.breakwater.redis.internal.WarmUp;
 import dev.breakwater.spi.BreakerFleetStore;
 import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.ControlStore;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.spi.RateLimitStore;
 import dev.breakwater.spi.ThrottleGateStore;
@@ -50,6 +52,7 @@ public final class RedisState implements AutoCloseable {
   private final RedisRateLimitStore rateLimits;
   private final RedisThrottleGateStore gates;
   private final RedisBreakerFleetStore breakers;
+  private final RedisControlStore control;
   private final String instanceId = UUID.randomUUID().toString();
   private final AtomicInteger liveInstances = new AtomicInteger(1);
   private volatile Cancellable heartbeat = Cancellable.NONE;
@@ -66,8 +69,11 @@ public final class RedisState implements AutoCloseable {
         liveInstances::get, config, time);
     this.gates = new RedisThrottleGateStore(redis, guard, new InMemoryThrottleGateStore(time, 100_000, events), time);
     this.breakers = new RedisBreakerFleetStore(redis, guard, time);
+    this.control = new RedisControlStore(redis, guard);
     // Before the first decision: a cold first command can outlast the command timeout (and a keyed write is refused).
-    WarmUp.run(redis, List.of(SCRIPTS.heartbeat), warmUpBound(config));
+    List<RedisConnector.Script> scripts = new java.util.ArrayList<>(RedisControlStore.scripts());
+    scripts.add(SCRIPTS.heartbeat);
+    WarmUp.run(redis, scripts, warmUpBound(config));
     beat();
   }
 
@@ -105,6 +111,14 @@ public final class RedisState implements AutoCloseable {
    */
   public BreakerFleetStore breakerFleetStore() {
     return breakers;
+  }
+
+  /**
+   * Operator settings (degradation levels, forced breakers, kill switch, rollout) shared by the fleet and kept across
+   * restarts; hand it to a {@code ControlPlane}. Writes are refused while Redis does not answer.
+   */
+  public ControlStore controlStore() {
+    return control;
   }
 
   /** Idempotency records in Redis, values encoded by {@code codec}. */

@@ -73,7 +73,7 @@ abstract class RedisStoresContract extends StoreContract {
   protected Stores newInstance() {
     RedisState s = connect();
     Stores stores = new Stores(s.rateLimitStore(), s.throttleGateStore(), s.idempotencyStore(ValueCodec.utf8()),
-        s.cacheStore("graph", ValueCodec.utf8(), 1000));
+        s.cacheStore("graph", ValueCodec.utf8(), 1000), s.controlStore());
     awaitSubscribed(s, stores.cache());
     return stores;
   }

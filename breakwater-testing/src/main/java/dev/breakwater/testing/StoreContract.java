@@ -3,13 +3,20 @@ package dev.breakwater.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.breakwater.Degradation;
 import dev.breakwater.cache.CacheEntry;
+import dev.breakwater.control.ControlEntry;
+import dev.breakwater.control.ControlKey;
+import dev.breakwater.control.ControlKind;
+import dev.breakwater.control.Setting;
+import dev.breakwater.control.Target;
 import dev.breakwater.idempotency.Reservation;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitDecision;
 import dev.breakwater.ratelimit.RateLimitQuota;
 import dev.breakwater.ratelimit.RateLimitScope;
 import dev.breakwater.spi.CacheStore;
+import dev.breakwater.spi.ControlStore;
 import dev.breakwater.spi.IdempotencyStore;
 import dev.breakwater.spi.RateLimitStore;
 import dev.breakwater.spi.StoreKeys;
@@ -764,5 +771,75 @@ public abstract class StoreContract {
     assertThat(a.invalidateWhere(StoreKeys.of("v1"), OPERATION_PART, "folders")).isEqualTo(6);
     eventually("B's copies of that operation are dropped", () -> folders.stream().allMatch(k -> b.get(k) == null));
     assertThat(b.get(calendars)).as("another operation stays").isNotNull();
+  }
+
+  // ---------------------------------------------------------------------------------------------------- control
+
+  private static ControlEntry level(String upstream, Degradation d, String by) {
+    return new ControlEntry(ControlKey.of(ControlKind.DEGRADATION, Target.upstream(upstream)), new Setting.Level(d),
+        by, 1L, 0L, 0L);
+  }
+
+  /** A kept setting reads back as written, with a revision above every earlier one. */
+  @Test
+  void controlSettingsAreKeptWithRisingRevisions() {
+    ControlStore store = newInstance().control();
+    ControlEntry first = store.put(level("graph", Degradation.READ_ONLY, "oncall")).toCompletableFuture().join();
+    ControlEntry second = store.put(new ControlEntry(ControlKey.of(ControlKind.ROLLOUT, Target.global()),
+        new Setting.Rollout(10), "ci", 2L, 3L, 0L)).toCompletableFuture().join();
+    ControlEntry again = store.put(level("graph", Degradation.MAINTENANCE, "oncall")).toCompletableFuture().join();
+    assertThat(first.revision()).isPositive();
+    assertThat(second.revision()).isGreaterThan(first.revision());
+    assertThat(again.revision()).isGreaterThan(second.revision());
+    ControlStore.Snapshot all = store.readAll().toCompletableFuture().join();
+    assertThat(all.entries()).containsExactlyInAnyOrder(second, again);
+    assertThat(all.revision()).isGreaterThanOrEqualTo(again.revision());
+  }
+
+  /** A subscriber hears of every write and removal, with who made it, in revision order. */
+  @Test
+  void controlChangesReachSubscribers() throws InterruptedException {
+    ControlStore store = newInstance().control();
+    List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    store.subscribe(listener(heard));
+    ControlEntry put = store.put(level("graph", Degradation.DEGRADED, "oncall")).toCompletableFuture().join();
+    long removed = store.remove(put.key(), "oncall2").toCompletableFuture().join();
+    assertThat(removed).isGreaterThan(put.revision());
+    eventually("both changes are heard", () -> heard.size() >= 2);
+    assertThat(heard).containsExactly("put " + put.revision() + " DEGRADED by oncall",
+        "remove " + removed + " by oncall2");
+    assertThat(store.readAll().toCompletableFuture().join().entries()).isEmpty();
+  }
+
+  /** A setting written on one instance is read and heard on another. */
+  @Test
+  void controlSettingsAreSharedByTheFleet() throws InterruptedException {
+    fleetOnly();
+    ControlStore a = newInstance().control();
+    ControlStore b = newInstance().control();
+    List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    b.subscribe(listener(heard));
+    ControlEntry put = a.put(level("graph", Degradation.READ_ONLY, "oncall")).toCompletableFuture().join();
+    eventually("b hears a's setting", () -> heard.contains("put " + put.revision() + " READ_ONLY by oncall"));
+    assertThat(b.readAll().toCompletableFuture().join().entries()).containsExactly(put);
+  }
+
+  private static ControlStore.Listener listener(List<String> heard) {
+    return new ControlStore.Listener() {
+      @Override
+      public void onPut(ControlEntry e) {
+        heard.add("put " + e.revision() + " " + e.setting().text() + " by " + e.setBy());
+      }
+
+      @Override
+      public void onRemove(ControlKey key, String by, long revision) {
+        heard.add("remove " + revision + " by " + by);
+      }
+
+      @Override
+      public void onResync(ControlStore.Snapshot snapshot) {
+        heard.add("resync " + snapshot.revision());
+      }
+    };
   }
 }

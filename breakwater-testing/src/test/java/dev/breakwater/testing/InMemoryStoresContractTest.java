@@ -1,6 +1,7 @@
 package dev.breakwater.testing;
 
 import dev.breakwater.cache.CaffeineCacheStore;
+import dev.breakwater.control.InMemoryControlStore;
 import dev.breakwater.event.Events;
 import dev.breakwater.idempotency.InMemoryIdempotencyStore;
 import dev.breakwater.ratelimit.InMemoryRateLimitStore;
@@ -23,7 +24,7 @@ class InMemoryStoresContractTest extends StoreContract {
     Events events = new Events(List.of());
     return new Stores(new InMemoryRateLimitStore(time, 10_000, Duration.ofMinutes(10), events),
         new InMemoryThrottleGateStore(time, 10_000, events), new InMemoryIdempotencyStore<>(time, 10_000),
-        new CaffeineCacheStore<>(time, 10_000));
+        new CaffeineCacheStore<>(time, 10_000), new InMemoryControlStore());
   }
 
   @Override

@@ -2,13 +2,13 @@ package dev.breakwater.internal.pipeline;
 
 import dev.breakwater.BreakwaterException;
 import dev.breakwater.CallContext;
+import dev.breakwater.Degradation;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.Pipeline;
 import dev.breakwater.event.Events;
 import dev.breakwater.internal.Engine;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitDecision;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -72,13 +72,13 @@ final class AdmissionStage<T> {
 
   /** Degradation: the operator's level may reject the call before it costs anything. */
   private void admit(CallContext ctx) {
-    ErrorCode code = engine.degradation(plan.upstreamOf(ctx)).rejects(ctx.kind(), ctx.lane());
+    Degradation level = engine.control.level(pipeline.name(), plan.upstreamOf(ctx));
+    ErrorCode code = level.rejects(ctx.kind(), ctx.lane(), ctx.criticality());
     if (code != null) {
       if (events.active()) {
         events.emit(l -> l.onDegradationReject(pipeline, ctx, code));
       }
-      throw new BreakwaterException(code, "rejected by degradation level "
-          + engine.degradation(plan.upstreamOf(ctx)), code == ErrorCode.MAINTENANCE ? Duration.ofSeconds(60) : null,
+      throw new BreakwaterException(code, "rejected by degradation level " + level, level.retryAfter(),
           ctx.correlationId());
     }
   }

@@ -2,10 +2,15 @@ package dev.breakwater.gateway.admin;
 
 import dev.breakwater.CallContext;
 import dev.breakwater.CorrelationIds;
-import dev.breakwater.Degradation;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.circuit.CircuitBreaker;
+import dev.breakwater.control.BreakerMode;
+import dev.breakwater.control.ControlKey;
+import dev.breakwater.control.ControlKind;
+import dev.breakwater.control.Setting;
+import dev.breakwater.control.Target;
 import dev.breakwater.gateway.cache.CacheFlush;
+import dev.breakwater.gateway.config.AdminConfig;
 import dev.breakwater.gateway.config.GatewayConfig;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.http.JsonText;
@@ -29,7 +34,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The admin listener: health and metrics without a token (probes and scrapers), every control behind
- * {@code Authorization: Bearer <admin token>} compared in constant time.
+ * {@code Authorization: Bearer <admin token>} compared in constant time; each change is logged with the token's name.
  *
  * <pre>
  * GET  /health/live | /health/ready | /metrics
@@ -38,18 +43,25 @@ import java.util.concurrent.CompletableFuture;
  * GET  /admin/limits[?tenant=T[&amp;user=U]]       rate limits in force, their routes, and T's buckets' state
  * GET  /admin/slos                             this replica's error budgets: per SLO and SLI, burn rate per window
  * GET  /admin/upstreams                       endpoints, their health, the group in use, the failback step
- * POST /admin/breakers/{upstream}/{open|close|reset}?config=NAME
- * POST /admin/degradation?level=normal|degraded|read_only|maintenance[&amp;upstream=U]
+ * GET|PUT|DELETE /admin/control[/{control}/{target}]   fleet-wide controls (see {@link ControlApi})
+ * POST /admin/breakers/{upstream}/{open|close|reset}?config=NAME   shortcut for the breaker control
+ * POST /admin/degradation?level=normal|degraded|read_only|cached_only|emergency|maintenance[&amp;upstream=U]
+ *                                            shortcut for the degradation control
  * POST /admin/reload                           reload the config file; 422 with the problems if it is invalid
  * POST /admin/cache/flush?route=R[&amp;tenant=T] | ?tenant=T | ?version=V[&amp;tenant=T]   drop cached entries
+ * GET  /admin/faults | POST /admin/faults | DELETE /admin/faults/{id}   fault drills (see {@link FaultsAdmin})
  * </pre>
  */
 public final class Admin {
   private final AdminOps gateway;
+  private final ControlApi control;
+  private final FaultsAdmin faults;
 
   /** The admin API of {@code gateway}. */
   public Admin(AdminOps gateway) {
     this.gateway = gateway;
+    this.control = new ControlApi(gateway);
+    this.faults = new FaultsAdmin(gateway);
   }
 
   /** Handles one admin request. */
@@ -71,7 +83,8 @@ public final class Admin {
         default:
           break;
       }
-      if (!authorized(req)) {
+      String by = tokenName(req);
+      if (by == null) {
         res.putHeader("WWW-Authenticate", "Bearer");
         ProblemWriter.reply(res, cid, Problem.render(ErrorCode.AUTH_REQUIRED, 401, "admin token required", -1, cid),
             false);
@@ -87,12 +100,16 @@ public final class Admin {
         json(res, 200, UpstreamStatusJson.render(gateway.upstreamStatus()));
       } else if (path.equals("/admin/limits") && req.method() == HttpMethod.GET) {
         limits(res, req.getParam("tenant"), req.getParam("user"));
+      } else if (path.equals("/admin/control") || path.startsWith("/admin/control/")) {
+        control.handle(req, path.substring("/admin/control".length()), by, cid);
       } else if (path.startsWith("/admin/breakers/") && req.method() == HttpMethod.POST) {
-        controlBreaker(req, res, cid, path.substring("/admin/breakers/".length()));
+        controlBreaker(req, res, cid, path.substring("/admin/breakers/".length()), by);
       } else if (path.equals("/admin/degradation") && req.method() == HttpMethod.POST) {
-        degradation(req, res, cid);
+        degradation(req, res, cid, by);
       } else if (path.equals("/admin/cache/flush") && req.method() == HttpMethod.POST) {
         cacheFlush(req, res, cid);
+      } else if (FaultsAdmin.handles(req.method(), path)) {
+        faults.handle(req, res, cid);
       } else if (path.equals("/admin/reload") && req.method() == HttpMethod.POST) {
         req.response().setChunked(false);
         gatewayReload(res);
@@ -106,14 +123,23 @@ public final class Admin {
     }
   }
 
-  private boolean authorized(HttpServerRequest req) {
+  /**
+   * The name of the admin token the request carries, or null. Every token is compared, in constant time, whichever
+   * matches: neither the time nor the path taken tells a caller how close a guess came, or which token it was near.
+   */
+  private String tokenName(HttpServerRequest req) {
     String h = req.getHeader("Authorization");
     if (h == null || !h.startsWith("Bearer ")) {
-      return false;
+      return null;
     }
     byte[] given = h.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-    byte[] expected = gateway.config().admin().token().getBytes(StandardCharsets.UTF_8);
-    return MessageDigest.isEqual(given, expected); // constant time: no timing oracle on the token
+    String name = null;
+    for (AdminConfig.AdminToken t : gateway.config().admin().tokens()) {
+      if (MessageDigest.isEqual(given, t.token().getBytes(StandardCharsets.UTF_8)) && name == null) {
+        name = t.name();
+      }
+    }
+    return name;
   }
 
   private void ready(HttpServerResponse res) {
@@ -210,7 +236,11 @@ public final class Admin {
     return sb.append(']').toString();
   }
 
-  private void controlBreaker(HttpServerRequest req, HttpServerResponse res, String cid, String rest) {
+  /**
+   * The breaker shortcuts, for the fleet: open and close force every breaker of the upstream (a control setting);
+   * reset clears that setting and resets this replica's breaker.
+   */
+  private void controlBreaker(HttpServerRequest req, HttpServerResponse res, String cid, String rest, String by) {
     int slash = rest.lastIndexOf('/');
     String upstream = slash < 0 ? rest : rest.substring(0, slash);
     String action = slash < 0 ? "" : rest.substring(slash + 1);
@@ -222,42 +252,47 @@ public final class Admin {
           false);
       return;
     }
+    ControlKey key = ControlKey.of(ControlKind.BREAKER, Target.upstream(upstream));
     CircuitBreaker b = gateway.engine().circuitBreaker(upstream, config);
+    java.util.function.Function<dev.breakwater.control.EffectiveSetting, String> body = e -> "{\"upstream\":"
+        + JsonText.quote(upstream) + ",\"state\":\"" + b.state() + "\",\"control\":" + ControlApi.json(e) + "}";
     switch (action) {
       case "open":
-        b.forceOpen();
+        control.change(res, cid, key, by, "OPEN", c -> c.set(key, new Setting.Breaker(BreakerMode.OPEN), by, null),
+            body);
         break;
       case "close":
-        b.forceClosed();
+        control.change(res, cid, key, by, "CLOSED", c -> c.set(key, new Setting.Breaker(BreakerMode.CLOSED), by,
+            null), body);
         break;
       case "reset":
-        b.reset();
+        control.change(res, cid, key, by, "none", c -> c.clear(key, by).thenApply(e -> {
+          b.reset();
+          return e;
+        }), body);
         break;
       default:
         ProblemWriter.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "action: \"" + action
             + "\" (expected: open, close or reset)", -1, cid), false);
-        return;
     }
-    json(res, 200, "{\"upstream\":\"" + upstream + "\",\"state\":\"" + b.state() + "\"}");
   }
 
-  private void degradation(HttpServerRequest req, HttpServerResponse res, String cid) {
+  /** The degradation shortcut: sets the level of every upstream, or of one, for the fleet. */
+  private void degradation(HttpServerRequest req, HttpServerResponse res, String cid, String by) {
     String level = req.getParam("level");
-    Degradation d;
+    Setting d;
+    ControlKey key;
     try {
-      d = Degradation.valueOf(String.valueOf(level).toUpperCase(Locale.ROOT).replace('-', '_'));
+      d = ControlKind.DEGRADATION.parse(level);
+      String upstream = req.getParam("upstream");
+      key = ControlKey.of(ControlKind.DEGRADATION, upstream == null ? Target.global()
+          : control.target("upstream:" + upstream));
     } catch (IllegalArgumentException e) {
-      ProblemWriter.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, "level: \"" + level
-          + "\" (expected: normal, degraded, read_only or maintenance)", -1, cid), false);
+      ProblemWriter.reply(res, cid, Problem.of(ErrorCode.INVALID_REQUEST, e.getMessage().replace("degradation:",
+          "level:"), -1, cid), false);
       return;
     }
-    String upstream = req.getParam("upstream");
-    if (upstream == null) {
-      gateway.engine().setDegradation(d);
-    } else {
-      gateway.engine().setDegradation(upstream, d);
-    }
-    json(res, 200, "{\"level\":\"" + d + "\"" + (upstream == null ? "" : ",\"upstream\":\"" + upstream + "\"") + "}");
+    control.change(res, cid, key, by, d.text(), c -> c.set(key, d, by, null));
   }
 
   /** Drops the selected cache entries everywhere, answering how many keys were removed. */
@@ -300,7 +335,8 @@ public final class Admin {
     json(res, 422, sb.append("]}").toString());
   }
 
-  private static void json(HttpServerResponse res, int status, String body) {
+  /** Answers with a JSON body. */
+  static void json(HttpServerResponse res, int status, String body) {
     res.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
   }
 }

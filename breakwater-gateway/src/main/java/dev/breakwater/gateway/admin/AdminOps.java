@@ -1,8 +1,10 @@
 package dev.breakwater.gateway.admin;
 
 import dev.breakwater.Breakwater;
+import dev.breakwater.control.ControlPlane;
 import dev.breakwater.gateway.cache.CacheFlush;
 import dev.breakwater.gateway.config.GatewayConfig;
+import dev.breakwater.gateway.fault.FaultDrills;
 import dev.breakwater.gateway.slo.BudgetTracker;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitQuota;
@@ -18,6 +20,9 @@ public interface AdminOps {
 
   /** The engine in force (for operators' controls). */
   Breakwater engine();
+
+  /** The settings operators control (degradation, forced breakers, kill switch, rollout), shared by the fleet. */
+  ControlPlane control();
 
   /** The throttle gates closed now for an upstream: tenant to the epoch millis it reopens. */
   Map<String, Long> closedGates(String upstream);
@@ -42,6 +47,9 @@ public interface AdminOps {
 
   /** Every upstream's endpoints, their health and the group in use, for {@code /admin/upstreams}. */
   Map<String, dev.breakwater.gateway.upstream.balance.SelectorStatus> upstreamStatus();
+
+  /** The fault drills in force, the file's and the operators'. */
+  FaultDrills faultDrills();
 
   /** The metrics in the Prometheus text format, for {@code /metrics}. */
   String scrapeMetrics();

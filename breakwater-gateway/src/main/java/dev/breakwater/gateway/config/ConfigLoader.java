@@ -12,6 +12,7 @@ import dev.breakwater.gateway.config.StateConfig.Backend;
 import dev.breakwater.gateway.config.YamlReader.Mapping;
 import dev.breakwater.gateway.config.YamlReader.Named;
 import dev.breakwater.gateway.config.YamlReader.Value;
+import dev.breakwater.fault.FaultSpec;
 import dev.breakwater.idempotency.IdempotencyConfig;
 import dev.breakwater.idempotency.WhenStoreUnavailable;
 import dev.breakwater.ratelimit.RateLimitConfig;
@@ -76,7 +77,7 @@ public final class ConfigLoader {
   private static final String NAME_EXPECTED = "a name of letters, digits, '.', '_' and '-'";
   private static final Pattern HEADER = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
-  private static final int MIN_TOKEN_LENGTH = 16;
+  private static final int MIN_TOKEN_LENGTH = AdminTokensReader.MIN_TOKEN_LENGTH;
 
   private final Function<String, String> env;
 
@@ -193,11 +194,15 @@ public final class ConfigLoader {
       List<RouteConfig> routes = routes(root, upstreams);
       Map<String, SloConfig> slos = new SloReader(r).slos(root, routes);
       TracingConfig tracing = TracingReader.tracing(root);
+      HealthConfig health = HealthRulesReader.health(root, upstreams, routes, slos);
+      Map<String, FaultSpec> faults = new FaultsReader(r).faults(root, upstreams, routes);
       if (!r.problems().isEmpty() || server == null || admin == null || state == null || identity == null
-          || policies == null || upstreams == null || routes == null || slos == null) {
+          || policies == null || upstreams == null || routes == null || slos == null || health == null
+          || faults == null) {
         return null;
       }
-      return new GatewayConfig(server, admin, state, identity, policies, upstreams, routes, source, slos, tracing);
+      return new GatewayConfig(server, admin, state, identity, policies, upstreams, routes, source, slos, tracing,
+          health, faults);
     }
 
     // ---------------------------------------------------------------------------------------------- listeners
@@ -229,25 +234,19 @@ public final class ConfigLoader {
       }
       String host = m.string("host", "127.0.0.1");
       int port = m.integer("port", 9090, 0, 65535);
-      String token = null;
+      List<AdminConfig.AdminToken> tokens = null;
       if (!root.has("admin")) {
         r.problem(root.line, "admin", "missing (expected: a mapping with token, the admin API's bearer token of at"
-            + " least " + MIN_TOKEN_LENGTH + " characters, such as ${BW_ADMIN_TOKEN})");
+            + " least " + MIN_TOKEN_LENGTH + " characters, such as ${BW_ADMIN_TOKEN}; or tokens, a list of {name, "
+            + "token})");
         m.fail();
       } else {
-        token = m.requiredString("token", "the admin API's bearer token, at least " + MIN_TOKEN_LENGTH
-            + " characters, such as ${BW_ADMIN_TOKEN}");
-        if (token != null && token.length() < MIN_TOKEN_LENGTH) {
-          // Never echo a secret, even a short one.
-          Value v = m.value("token");
-          v.problemMessage(token.length() + " characters (expected: at least " + MIN_TOKEN_LENGTH + " characters)");
-          m.fail();
-        }
+        tokens = AdminTokensReader.tokens(m);
       }
       if (server != null && port != 0 && port == server.port()) {
         problemAt(m, "port", port, "a port other than server.port (" + server.port() + ")");
       }
-      return m.failed() ? null : new AdminConfig(host, port, token);
+      return m.failed() || tokens == null ? null : new AdminConfig(host, port, tokens);
     }
 
     // -------------------------------------------------------------------------------------------------- state
@@ -1004,12 +1003,13 @@ public final class ConfigLoader {
         m.problem("defaultTenant", "no defaultTenant when tenantRequired is true (a default tenant means requests"
             + " without one are taken)");
       }
+      boolean essential = m.bool("essential", true);
       if (m.failed()) {
         return null;
       }
       return new RouteConfig(name, path, pattern, methods, upstream, operation, domain, kind, lane, cost, bulkhead,
           writeBulkhead, rateLimits, idempotency, cache, cacheShared, cacheCredentialed, invalidates, tenantRequired,
-          defaultTenant, timeout, retry);
+          defaultTenant, timeout, retry, essential);
     }
 
     private static <E> Map<String, E> options(E[] values, Function<E, String> spelling) {

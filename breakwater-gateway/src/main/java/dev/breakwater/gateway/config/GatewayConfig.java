@@ -2,8 +2,11 @@ package dev.breakwater.gateway.config;
 
 import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.config.Policies;
+import dev.breakwater.fault.FaultSpec;
+import dev.breakwater.fault.FaultTarget;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -28,10 +31,27 @@ import java.util.TreeSet;
  * @param source    the file it was loaded from
  * @param slos      the service-level objectives by name, in file order (each names existing routes)
  * @param tracing   where traces go, or null when tracing is off (read at start only)
+ * @param health    the health rules that set degradation levels from signals ({@link HealthConfig#NONE}: none)
+ * @param faults    the fault drills the file arms at each load, by name, in file order (each targets an existing
+ *                  route or upstream)
  */
 public record GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
     Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source,
-    Map<String, SloConfig> slos, TracingConfig tracing) {
+    Map<String, SloConfig> slos, TracingConfig tracing, HealthConfig health, Map<String, FaultSpec> faults) {
+
+  /** A configuration without fault drills. */
+  public GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
+      Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source,
+      Map<String, SloConfig> slos, TracingConfig tracing, HealthConfig health) {
+    this(server, admin, state, identity, policies, upstreams, routes, source, slos, tracing, health, Map.of());
+  }
+
+  /** A configuration without health rules or fault drills. */
+  public GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
+      Policies policies, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Path source,
+      Map<String, SloConfig> slos, TracingConfig tracing) {
+    this(server, admin, state, identity, policies, upstreams, routes, source, slos, tracing, HealthConfig.NONE);
+  }
 
   /** A configuration without tracing. */
   public GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig state, IdentityConfig identity,
@@ -53,9 +73,11 @@ public record GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig 
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(policies, "policies");
+    Objects.requireNonNull(health, "health");
     upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
     routes = List.copyOf(routes);
     slos = Collections.unmodifiableMap(new LinkedHashMap<>(slos));
+    faults = Collections.unmodifiableMap(new LinkedHashMap<>(faults));
     for (RouteConfig r : routes) {
       if (!upstreams.containsKey(r.upstream())) {
         throw new IllegalArgumentException("routes." + r.name() + ".upstream: \"" + r.upstream()
@@ -71,6 +93,22 @@ public record GatewayConfig(ServerConfig server, AdminConfig admin, StateConfig 
         }
       }
     }
+    for (Map.Entry<String, FaultSpec> f : faults.entrySet()) {
+      FaultTarget t = f.getValue().target();
+      if (!exists(t, upstreams.keySet(), routeNames)) {
+        throw new IllegalArgumentException("faults." + f.getKey() + "." + t.scope().key() + ": \"" + t.name()
+            + "\" (expected: the name of a " + t.scope().key() + ")");
+      }
+    }
+  }
+
+  /** Whether a fault's target names a route or an upstream of this configuration. */
+  public boolean hasTarget(FaultTarget target) {
+    return exists(target, upstreams.keySet(), routes.stream().map(RouteConfig::name).toList());
+  }
+
+  private static boolean exists(FaultTarget t, Collection<String> upstreamNames, Collection<String> routeNames) {
+    return (t.scope() == FaultTarget.Scope.UPSTREAM ? upstreamNames : routeNames).contains(t.name());
   }
 
   /** The latency thresholds of every SLO: each must be an exact histogram bucket boundary. */

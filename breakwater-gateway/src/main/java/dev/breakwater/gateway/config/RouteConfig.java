@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
  * @param timeout           the timeout policy of this route in place of its upstream's (a tool's own deadline), or
  *                          null for the upstream's
  * @param retry             the retry policy of this route in place of its upstream's, or null for the upstream's
+ * @param essential         whether the route's calls are essential (default true); non-essential ones are shed at
+ *                          the {@code degraded} level, with batch work
  */
 public record RouteConfig(
     String name,
@@ -60,7 +62,18 @@ public record RouteConfig(
     boolean tenantRequired,
     String defaultTenant,
     String timeout,
-    String retry) {
+    String retry,
+    boolean essential) {
+
+  /** An essential route. */
+  public RouteConfig(String name, String path, Pattern pattern, Set<String> methods, String upstream, String operation,
+      String domain, RouteKind kind, LaneMode lane, int cost, String bulkhead, String writeBulkhead,
+      List<String> rateLimits, String idempotency, String cache, boolean cacheShared, boolean cacheCredentialed,
+      List<String> invalidates, boolean tenantRequired, String defaultTenant, String timeout, String retry) {
+    this(name, path, pattern, methods, upstream, operation, domain, kind, lane, cost, bulkhead, writeBulkhead,
+        rateLimits, idempotency, cache, cacheShared, cacheCredentialed, invalidates, tenantRequired, defaultTenant,
+        timeout, retry, true);
+  }
 
   /** Requires a name, exactly one of path and pattern, an upstream, an operation, a kind and a lane. */
   public RouteConfig {

@@ -47,7 +47,8 @@ sealed interface Shape {
 
   Obj SERVER = obj("host", "port", "maxHeaderBytes", "maxBodyBytes", "bufferBodyBytes", "drainTimeout",
       "requestHeadTimeout", "idleTimeout", "maxConnectionsPerClient");
-  Obj ADMIN = obj("host", "port", "token");
+  Obj ADMIN_TOKEN = obj("name", "token");
+  Obj ADMIN = obj("host", "port", "token", "tokens", new ListOf(ADMIN_TOKEN));
   Obj REDIS = obj("uri", "cluster", "nodes", "keyPrefix", "commandTimeout", "openDuration", "failuresToOpen",
       "idempotencyReplicas", "replicaWait", "heartbeat", "maxCacheValueBytes", "leaseTokens", "leaseTtl");
   Obj STATE = obj("backend", "redis", REDIS);
@@ -87,11 +88,18 @@ sealed interface Shape {
       FAILBACK, "sharding", SHARDING);
   Obj ROUTE = obj("name", "path", "pattern", "methods", "upstream", "operation", "domain", "kind", "lane", "cost",
       "bulkhead", "writeBulkhead", "rateLimits", "idempotency", "cache", "cacheShared", "cacheCredentialed",
-      "invalidates", "tenantRequired", "defaultTenant", "timeout", "retry");
+      "invalidates", "tenantRequired", "defaultTenant", "timeout", "retry", "essential");
 
   Obj LATENCY_OBJECTIVE = obj("threshold", "percent");
   Obj SLO = obj("routes", "window", "availability", "latency", LATENCY_OBJECTIVE);
   Obj TRACING = obj("otlpEndpoint", "sampleRatio", "serviceName");
+  Obj HEALTH_RULE = obj("name", "signal", "upstream", "slo", "sli", "window", "slowerThan", "enter", "exit",
+      "minCalls", "level", "target", "minDwell");
+  Obj EMERGENCY = obj("routes", "tenants");
+  Obj HEALTH = obj("evaluateEvery", "webhook", "rules", new ListOf(HEALTH_RULE), "emergency", EMERGENCY);
+  Obj FAULT_HEADER = obj("name", "value");
+  Obj FAULT = obj("route", "upstream", "kind", "delay", "status", "retryAfter", "percent", "tenant", "header",
+      FAULT_HEADER, "duration");
 
   /** The whole file. */
   Obj ROOT = obj(
@@ -103,5 +111,6 @@ sealed interface Shape {
       "upstreams", new MapOf(UPSTREAM),
       "routes", new ListOf(ROUTE),
       "slos", new MapOf(SLO),
-      "tracing", TRACING);
+      "tracing", TRACING,
+      "health", HEALTH, "faults", new MapOf(FAULT));
 }

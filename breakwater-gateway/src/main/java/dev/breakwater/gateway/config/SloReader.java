@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 
 /** Reads the {@code slos} section: named objectives over groups of routes, each problem at its line. */
 final class SloReader {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  /** A name of this file's choosing (an SLO's, a fault drill's). */
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   /** The longest window: the rules' 3-day alert windows and Prometheus retention make longer ones impractical. */
   static final Duration MAX_WINDOW = Duration.ofDays(90);
   static final String WINDOW_EXPECTED = "whole days from 1d to 90d, or whole hours such as 12h";

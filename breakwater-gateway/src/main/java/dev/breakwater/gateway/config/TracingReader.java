@@ -1,9 +1,7 @@
 package dev.breakwater.gateway.config;
 
 import dev.breakwater.gateway.config.YamlReader.Mapping;
-import dev.breakwater.gateway.config.YamlReader.Value;
 import java.net.URI;
-import java.net.URISyntaxException;
 
 /** Reads the optional {@code tracing} section: the OTLP/HTTP endpoint, the sample ratio and the service name. */
 final class TracingReader {
@@ -30,22 +28,7 @@ final class TracingReader {
   }
 
   private static URI endpoint(Mapping m) {
-    String text = m.requiredString("otlpEndpoint", ENDPOINT_EXPECTED);
-    if (text == null) {
-      return null;
-    }
-    try {
-      URI uri = new URI(text);
-      String scheme = uri.getScheme();
-      if (("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && uri.getHost() != null) {
-        return uri;
-      }
-    } catch (URISyntaxException e) {
-      // reported below, in the same words as a wrong scheme
-    }
-    Value v = m.value("otlpEndpoint");
-    v.problem(ENDPOINT_EXPECTED);
-    m.fail();
-    return null;
+    return m.requiredString("otlpEndpoint", ENDPOINT_EXPECTED) == null ? null
+        : m.httpUrl("otlpEndpoint", ENDPOINT_EXPECTED);
   }
 }

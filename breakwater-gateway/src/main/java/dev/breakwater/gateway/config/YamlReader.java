@@ -566,6 +566,26 @@ final class YamlReader {
       return v;
     }
 
+    /** The http or https URL under {@code key}, or null: absent, or not such a URL (reported in {@code expected}). */
+    java.net.URI httpUrl(String key, String expected) {
+      String text = string(key, null);
+      if (text == null) {
+        return null;
+      }
+      try {
+        java.net.URI uri = new java.net.URI(text);
+        String scheme = uri.getScheme();
+        if (("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && uri.getHost() != null) {
+          return uri;
+        }
+      } catch (java.net.URISyntaxException e) {
+        // reported below, in the same words as a wrong scheme
+      }
+      value(key).problem(expected);
+      failed = true;
+      return null;
+    }
+
     /** A non-blank string, or the default. */
     String string(String key, String dflt) {
       Value v = value(key);

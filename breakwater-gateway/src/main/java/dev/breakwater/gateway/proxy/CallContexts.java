@@ -1,8 +1,10 @@
 package dev.breakwater.gateway.proxy;
 
 import dev.breakwater.CallContext;
+import dev.breakwater.Criticality;
 import dev.breakwater.OperationKind;
 import dev.breakwater.gateway.cache.CredentialDigest;
+import dev.breakwater.gateway.config.HealthConfig;
 import dev.breakwater.gateway.config.RouteConfig;
 import dev.breakwater.gateway.http.CallerTimeout;
 import dev.breakwater.gateway.http.IdempotencyHeader;
@@ -15,7 +17,8 @@ import java.security.MessageDigest;
 
 /**
  * Step 5, what the pipeline is told about a call: its operation kind (from the method, the route and the key), lane,
- * cost, the caller's deadline, and for a keyed request the fingerprint its idempotency record is checked against.
+ * cost, criticality (essential, or allow-listed for emergencies), the caller's deadline, and for a keyed request the
+ * fingerprint its idempotency record is checked against.
  */
 final class CallContexts {
   private CallContexts() {}
@@ -36,7 +39,17 @@ final class CallContexts {
         .deadline(CallerTimeout.parse(req.getHeader(CallerTimeout.HEADER)))
         // Private cache entries are keyed by a digest of the credential (never the credential itself).
         .credential(r.cache() == null ? null : CredentialDigest.of(req.headers()))
+        .criticality(criticality(rt, r, tenant))
         .correlationId(cid).build();
+  }
+
+  /** Allow-listed for emergencies (the route or the tenant): critical; a route marked not essential: non-essential. */
+  private static Criticality criticality(RouteRuntime rt, RouteConfig r, String tenant) {
+    HealthConfig h = rt.config().health();
+    if (h.emergencyRoutes().contains(r.name()) || tenant != null && h.emergencyTenants().contains(tenant)) {
+      return Criticality.CRITICAL;
+    }
+    return r.essential() ? Criticality.STANDARD : Criticality.NON_ESSENTIAL;
   }
 
   private static String fingerprint(HttpServerRequest req, Buffer body) {

@@ -3,6 +3,7 @@ package dev.breakwater.gateway.proxy;
 import dev.breakwater.CorrelationIds;
 import dev.breakwater.ErrorCode;
 import dev.breakwater.gateway.config.RouteConfig;
+import dev.breakwater.gateway.fault.FaultInjector;
 import dev.breakwater.gateway.http.BoundedReadStream;
 import dev.breakwater.gateway.http.CallerTimeout;
 import dev.breakwater.gateway.http.IdempotencyHeader;
@@ -38,19 +39,15 @@ public final class ProxyHandler {
 
   /**
    * A handler serving with whatever runtime {@code runtime} holds at each request (a reload swaps it);
-   * {@code onClientGone} counts callers that left before their answer was written.
+   * {@code onClientGone} counts callers that left before their answer was written; {@code openTelemetry} traces each
+   * request (null: no tracing); {@code faults} injects the drills' faults into upstream attempts.
    */
-  public ProxyHandler(AtomicReference<RouteRuntime> runtime, Vertx vertx, Runnable onClientGone) {
-    this(runtime, vertx, onClientGone, null);
-  }
-
-  /** A handler that also traces each request with {@code openTelemetry} (null: no tracing). */
   public ProxyHandler(AtomicReference<RouteRuntime> runtime, Vertx vertx, Runnable onClientGone,
-      OpenTelemetry openTelemetry) {
+      OpenTelemetry openTelemetry, FaultInjector faults) {
     this.runtime = runtime;
     this.identity = new Identity(vertx, this::proceed);
     this.tracing = openTelemetry == null ? Tracing.OFF : new Tracing(openTelemetry);
-    this.forwarder = new Forwarder(onClientGone, tracing);
+    this.forwarder = new Forwarder(onClientGone, tracing, faults);
   }
 
   /** From now on, new requests are answered 503 {@code MAINTENANCE}. */

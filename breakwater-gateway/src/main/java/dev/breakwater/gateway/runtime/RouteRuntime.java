@@ -14,6 +14,8 @@ import dev.breakwater.gateway.http.RateLimitFields;
 import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.identity.JwtVerifier;
 import dev.breakwater.gateway.internal.EventLoopTime;
+import dev.breakwater.gateway.internal.RequestMeters;
+import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.gateway.slo.BudgetTracker;
 import dev.breakwater.gateway.upstream.EndpointMonitors;
 import dev.breakwater.gateway.upstream.UpstreamClients;
@@ -34,6 +36,8 @@ public final class RouteRuntime {
   private final Breakwater engine;
   private final Map<String, Pipeline<UpstreamResponse>> pipelines = new HashMap<>();
   private final Map<String, Pipeline<UpstreamResponse>> uncachedPipelines = new HashMap<>();
+  private final Map<String, Pipeline<UpstreamResponse>> passThroughPipelines = new HashMap<>();
+  private final RequestMeters requestMeters;
   private final Map<String, UpstreamClients> upstreams = new HashMap<>();
   private final JwtVerifier jwt;
   private final Map<String, String> rateLimitPolicies = new HashMap<>();
@@ -46,10 +50,12 @@ public final class RouteRuntime {
    * Builds the engine, pipelines and upstream clients of {@code config} on {@code stores}; with a {@code previous}
    * engine (on reload), the new one takes over its state; {@code budgets} (the gateway's, outliving reloads) takes the
    * config's objectives and listens to the new engine; {@code tracing} is the tracing listener, null when tracing is
-   * off; {@code monitors} (the gateway's, outliving reloads) hands out each upstream's endpoint selector.
+   * off; {@code callRates} (the gateway's) counts each upstream's attempts for the health rules; {@code monitors}
+   * (the gateway's, outliving reloads) hands out each upstream's endpoint selector.
    */
   public RouteRuntime(GatewayConfig config, Vertx vertx, StateStores stores, BreakwaterMetrics metrics,
-      BudgetTracker budgets, Breakwater previous, BreakwaterListener tracing, EndpointMonitors monitors) {
+      BudgetTracker budgets, Breakwater previous, BreakwaterListener tracing, BreakwaterListener callRates,
+      EndpointMonitors monitors) {
     this.config = config;
     budgets.configure(config);
     this.stores = stores;
@@ -81,15 +87,17 @@ public final class RouteRuntime {
         .policies(policies.build())
         .listener(metrics)
         .listener(budgets)
+        .listener(callRates)
         .rateLimitStore(stores.rateLimits())
         .throttleGateStore(stores.gates())
         .breakerFleetStore(stores.breakers())
+        .controlPlane(stores.control())
         .build();
     HttpClassifier<UpstreamResponse> classifier = new HttpClassifier<>(UpstreamResponse::status,
         UpstreamResponse::header, TimeSource.system());
     Map<String, EndpointSelector> selectors = monitors.configure(config.upstreams().values());
     for (UpstreamConfig u : config.upstreams().values()) {
-      upstreams.put(u.name(), new UpstreamClients(vertx, u, selectors.get(u.name())));
+      upstreams.put(u.name(), new UpstreamClients(vertx, u, selectors.get(u.name()), stores.control()::shard));
     }
     for (RouteConfig r : config.routes()) {
       StringBuilder policy = new StringBuilder();
@@ -110,7 +118,11 @@ public final class RouteRuntime {
           .build());
       uncachedPipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r).withCache(null))
           .classifier(classifier).idempotencyStore(stores.idempotency()).build());
+      // No policy at all: the kill switch's and the rollout's other arm. Same name, so operator levels still apply.
+      passThroughPipelines.put(r.name(), engine.<UpstreamResponse>pipeline(PipelineConfig.named(r.name())
+          .withUpstream(r.upstream()).withDomain(r.domain())).classifier(classifier).build());
     }
+    this.requestMeters = new RequestMeters(metrics, pipelines.keySet());
   }
 
   /** The configuration this runtime was built from. */
@@ -151,6 +163,16 @@ public final class RouteRuntime {
   /** A route's pipeline without a cache: for credentialed calls on routes that do not cache them. */
   public Pipeline<UpstreamResponse> uncachedPipeline(String route) {
     return uncachedPipelines.get(route);
+  }
+
+  /** A route's pass-through pipeline: no policies, the same classification (the kill switch's arm). */
+  public Pipeline<UpstreamResponse> passThroughPipeline(String route) {
+    return passThroughPipelines.get(route);
+  }
+
+  /** The per-request meters, by route and arm. */
+  public RequestMeters requestMeters() {
+    return requestMeters;
   }
 
   /** The clients of an upstream. */

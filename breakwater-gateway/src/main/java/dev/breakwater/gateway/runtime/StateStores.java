@@ -2,6 +2,8 @@ package dev.breakwater.gateway.runtime;
 
 import dev.breakwater.cache.CaffeineCacheStore;
 import dev.breakwater.circuit.InMemoryBreakerFleetStore;
+import dev.breakwater.control.ControlPlane;
+import dev.breakwater.control.InMemoryControlStore;
 import dev.breakwater.event.BreakwaterListener;
 import dev.breakwater.event.Events;
 import dev.breakwater.gateway.config.GatewayConfig;
@@ -21,14 +23,20 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** State stores that outlive reloads: in memory, or in Redis for a fleet. */
+/** State stores that outlive reloads, and the operators' control settings: in memory, or in Redis for a fleet. */
 public final class StateStores implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StateStores.class);
+  /** How often the fleet's settings are read again whole, in case an announcement was lost. */
+  private static final Duration CONTROL_RESYNC = Duration.ofSeconds(30);
+  /** How long a start waits for the fleet's settings before serving on the defaults. */
+  private static final Duration CONTROL_LOAD_BOUND = Duration.ofSeconds(5);
   private final RedisState redis;
   private final RateLimitStore rateLimits;
   private final ThrottleGateStore gates;
   private final IdempotencyStore<UpstreamResponse> idempotency;
   private final CacheStore<UpstreamResponse> cache;
   private final BreakerFleetStore breakers;
+  private final ControlPlane control;
 
   /** Opens the stores {@code config.state} asks for; {@code listeners} hear their signals. */
   public StateStores(GatewayConfig config, List<BreakwaterListener> listeners) {
@@ -48,6 +56,25 @@ public final class StateStores implements AutoCloseable {
       idempotency = redis.idempotencyStore(StoredResponseCodec.INSTANCE);
       cache = redis.cacheStore("gateway", StoredResponseCodec.INSTANCE, 10_000);
       breakers = redis.breakerFleetStore();
+    }
+    this.control = redis == null ? new ControlPlane(new InMemoryControlStore(), time)
+        : new ControlPlane(redis.controlStore(), time);
+    loadControls(redis == null ? null : CONTROL_RESYNC);
+  }
+
+  /**
+   * Loads the operators' settings before the first request, so that a restarted replica starts in the fleet's state;
+   * a Redis that does not answer now is not fatal (the settings arrive with its reconnect or the periodic resync).
+   */
+  private void loadControls(Duration resyncEvery) {
+    try {
+      control.start(resyncEvery).toCompletableFuture().get(CONTROL_LOAD_BOUND.toMillis(),
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.warn("could not load the operators' control settings now ({}); starting on the defaults until the state "
+          + "store answers", e.getCause() != null ? e.getCause().getMessage() : e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -76,6 +103,11 @@ public final class StateStores implements AutoCloseable {
     return breakers;
   }
 
+  /** The settings operators and health rules control: outlives reloads, shared by the fleet with Redis. */
+  public ControlPlane control() {
+    return control;
+  }
+
   /** Health of the shared state store: empty when it is fine (or in memory), else the reason. */
   public Optional<String> degraded() {
     if (redis == null) {
@@ -87,6 +119,7 @@ public final class StateStores implements AutoCloseable {
 
   @Override
   public void close() {
+    control.close();
     if (redis != null) {
       redis.close();
     }

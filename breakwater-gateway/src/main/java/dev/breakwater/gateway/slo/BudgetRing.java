@@ -5,16 +5,17 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * Good and bad call counts in a ring of fixed-width time buckets: O(1) and allocation-free per call, thread-safe
  * without locks. A slot remembers which bucket it holds; a slot still holding an older bucket is reset by the first
- * call that lands in it, so a bucket nobody wrote to since it left the ring never counts.
+ * call that lands in it, so a bucket nobody wrote to since it left the ring never counts. The SLO budgets count good
+ * and bad calls in it; the health rules count failed and slow calls per upstream.
  */
-final class BudgetRing {
+public final class BudgetRing {
   private final long widthMillis;
   private final int slots;
   // Per slot: [3i] the bucket index it holds (-1: none yet), [3i + 1] good calls, [3i + 2] bad calls.
   private final AtomicLongArray cells;
 
   /** A ring of {@code slots} buckets of {@code widthMillis} each. */
-  BudgetRing(long widthMillis, int slots) {
+  public BudgetRing(long widthMillis, int slots) {
     this.widthMillis = widthMillis;
     this.slots = slots;
     this.cells = new AtomicLongArray(slots * 3);
@@ -24,7 +25,7 @@ final class BudgetRing {
   }
 
   /** Counts one call at {@code epochMillis}: good or bad. */
-  void record(long epochMillis, boolean bad) {
+  public void record(long epochMillis, boolean bad) {
     long bucket = epochMillis / widthMillis;
     int base = 3 * (int) (bucket % slots);
     long held = cells.get(base);
@@ -41,7 +42,7 @@ final class BudgetRing {
   }
 
   /** Good and bad calls over the last {@code windowMillis} before {@code epochMillis}, at the ring's resolution. */
-  Counts over(long epochMillis, long windowMillis) {
+  public Counts over(long epochMillis, long windowMillis) {
     long now = epochMillis / widthMillis;
     long buckets = Math.min(slots, Math.max(1, windowMillis / widthMillis));
     long good = 0;
@@ -57,14 +58,14 @@ final class BudgetRing {
   }
 
   /** The longest window this ring covers. */
-  long spanMillis() {
+  public long spanMillis() {
     return widthMillis * slots;
   }
 
   /** Good and bad calls over a window. */
-  record Counts(long good, long bad) {
+  public record Counts(long good, long bad) {
     /** Bad calls over all counted calls; 0 when there were none (nothing spent). */
-    double errorRatio() {
+    public double errorRatio() {
       long total = good + bad;
       return total == 0 ? 0 : (double) bad / total;
     }

@@ -18,6 +18,7 @@ import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +37,18 @@ public final class UpstreamClients {
   private final ThreadLocal<HttpClient[]> loopClients = ThreadLocal.withInitial(this::newClients);
   private final List<HttpClient> all = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final HttpClient[] shared;
+  private final Function<String, String> movedShard;
 
-  /** Clients for upstream {@code u}, made on first use by each event loop, sending where {@code selector} says. */
-  public UpstreamClients(Vertx vertx, UpstreamConfig u, EndpointSelector selector) {
+  /**
+   * Clients for upstream {@code u}, made on first use by each event loop, sending where {@code selector} says;
+   * {@code movedShard} names the group an operator moved a tenant to (null: not moved).
+   */
+  public UpstreamClients(Vertx vertx, UpstreamConfig u, EndpointSelector selector,
+      Function<String, String> movedShard) {
     this.vertx = vertx;
     this.config = u;
     this.selector = selector;
+    this.movedShard = movedShard;
     this.shared = newClients();
   }
 
@@ -103,7 +110,7 @@ public final class UpstreamClients {
       String resource, MultiMap headers, RequestBody body, boolean buffer, long maxBody) {
     CompletableFuture<UpstreamResponse> out = new CompletableFuture<>();
     attempt(loop, call, new Outgoing(method, resource, headers, body, buffer, maxBody,
-        selector.shardOf(call.tenant())), out);
+        selector.shardOf(call.tenant(), movedShard.apply(call.tenant()))), out);
     return out;
   }
 

@@ -370,7 +370,7 @@ class ConfigLoaderTest {
             + " maxConnectionsPerClient]; did you mean \"port\"?)");
     assertThat(problems(BASE + "extra: 1\n"))
         .containsExactly("gateway.yaml:30: extra: unknown key (expected: one of [server, admin, state, identity,"
-            + " policies, upstreams, routes, slos, tracing])");
+            + " policies, upstreams, routes, slos, tracing, health, faults])");
     assertThat(problems(BASE.replace("graph: { failureRateThreshold: 50 }", "graph: { failureRate: 50 }")))
         .singleElement().asString().startsWith("gateway.yaml:11: policies.circuitBreakers.graph.failureRate:"
             + " unknown key (expected: one of [enabled, window, ");
@@ -396,7 +396,7 @@ class ConfigLoaderTest {
         .containsExactly("gateway.yaml:30: state.redis.cluster: \"yes\" (expected: true or false)");
     assertThat(problems("- just\n- a list\n"))
         .containsExactly("gateway.yaml:1: a list (expected: a mapping with keys [server, admin, state, identity,"
-            + " policies, upstreams, routes, slos, tracing])");
+            + " policies, upstreams, routes, slos, tracing, health, faults])");
   }
 
   @Test
@@ -410,13 +410,42 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void adminTokensHaveNamesAndTheSingleTokenIsNamedAdmin() {
+    GatewayConfig c = ConfigLoader.parse(BASE.replace("  token: 0123456789abcdef\n", "  token: 0123456789abcdef\n"
+        + "  tokens:\n    - { name: oncall, token: oncall-token-0123456789 }\n"), "gateway.yaml");
+    assertThat(c.admin().tokens()).extracting(AdminConfig.AdminToken::name).containsExactly("admin", "oncall");
+    assertThat(c.admin().tokens().toString()).doesNotContain("0123456789");
+    GatewayConfig only = ConfigLoader.parse(BASE.replace("  token: 0123456789abcdef\n",
+        "  tokens: [{ name: ci, token: ci-token-0123456789 }]\n"), "gateway.yaml");
+    assertThat(only.admin().token()).isEqualTo("ci-token-0123456789");
+  }
+
+  @Test
+  void badAdminTokensAreReportedAtTheirLineWithoutTheSecret() {
+    assertThat(problems(BASE.replace("  token: 0123456789abcdef\n", "  token: 0123456789abcdef\n  tokens:\n"
+        + "    - { name: admin, token: other-token-0123456789 }\n"
+        + "    - { name: 'on call', token: short }\n"
+        + "    - { name: ops, token: 0123456789abcdef }\n"
+        + "    - { token: nameless-token-0123456789 }\n")))
+        .containsExactly(
+            "gateway.yaml:6: admin.tokens[0].name: \"admin\" (expected: a name no other token has; admin.token has it,"
+                + " the name admin.token is logged under)",
+            "gateway.yaml:7: admin.tokens[1].name: \"on call\" (expected: a name of letters, digits, '.', '_' and '-')",
+            "gateway.yaml:7: admin.tokens[1].token: 5 characters (expected: at least 16 characters)",
+            "gateway.yaml:8: admin.tokens[2].token: a token that admin.token has too (expected: a token of its own, so"
+                + " its changes are logged under one name)",
+            "gateway.yaml:9: admin.tokens[3].name: missing (expected: the name its changes are logged under, such as"
+                + " oncall)");
+  }
+
+  @Test
   void missingRequired() {
     assertThat(problems(BASE.replace("  token: 0123456789abcdef\n", "  port: 9091\n")))
         .containsExactly("gateway.yaml:3: admin.token: missing (expected: the admin API's bearer token, at least 16"
-            + " characters, such as ${BW_ADMIN_TOKEN})");
+            + " characters, such as ${BW_ADMIN_TOKEN}; or tokens, a list of {name, token})");
     assertThat(problems(BASE.replace("admin:\n  token: 0123456789abcdef\n", "")))
         .containsExactly("gateway.yaml:1: admin: missing (expected: a mapping with token, the admin API's bearer"
-            + " token of at least 16 characters, such as ${BW_ADMIN_TOKEN})");
+            + " token of at least 16 characters, such as ${BW_ADMIN_TOKEN}; or tokens, a list of {name, token})");
     assertThat(problems(BASE.replace("    endpoints: [http://127.0.0.1:9000]\n", "")))
         .containsExactly("gateway.yaml:20: upstreams.graph.endpoints: missing (expected: a list of http(s) base URLs"
             + " in priority order, such as [http://127.0.0.1:9000], or endpointGroups: [{ name: primary, endpoints:"
@@ -495,7 +524,7 @@ class ConfigLoaderTest {
     assertThat(problems("server:\n  port: 8080\n bad: indentation\n"))
         .singleElement().asString().startsWith("gateway.yaml:3: invalid YAML: ");
     assertThat(problems("")).containsExactly("gateway.yaml: empty (expected: a mapping with keys [server, admin,"
-        + " state, identity, policies, upstreams, routes, slos, tracing])");
+        + " state, identity, policies, upstreams, routes, slos, tracing, health, faults])");
   }
 
   @Test

@@ -69,7 +69,8 @@ class SchemaTest {
 
   @Test
   void everyKeyTheLoaderAcceptsIsRead() {
-    String yaml = ConfigLoaderTest.BASE.replace("""
+    String yaml = ConfigLoaderTest.BASE.replace("  token: 0123456789abcdef\n",
+        "  token: 0123456789abcdef\n  tokens: [{ name: oncall, token: oncall-token-0123456789 }]\n").replace("""
         admin:
         """, """
         state:
@@ -97,7 +98,16 @@ class SchemaTest {
             """)
         + "slos:\n  reads: { routes: [GET /v1.0/me/messages], window: 7d, availability: 99,"
         + " latency: { threshold: 1s, percent: 90 } }\n"
-        + "tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.5, serviceName: edge }\n";
+        + "tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.5, serviceName: edge }\n"
+        + "health:\n  evaluateEvery: 2s\n  webhook: http://127.0.0.1:9000/hook\n"
+        + "  emergency: { routes: [GET /v1.0/me/messages], tenants: [vip] }\n  rules:\n"
+        + "    - { name: a, signal: slow_calls, upstream: graph, slowerThan: 2s, window: 2m, enter: 50, exit: 10,"
+        + " minCalls: 20, level: degraded, target: global, minDwell: 1m }\n"
+        + "    - { name: b, signal: burn_rate, slo: reads, sli: latency, window: 1h, enter: 10, level: degraded }\n"
+        + "faults:\n  slow: { route: GET /v1.0/me/messages, kind: delay, delay: 2s, percent: 50, tenant: t,"
+        + " header: { name: X-Drill, value: 'on' }, duration: 5m }\n"
+        + "  down: { upstream: graph, kind: error, status: 500 }\n"
+        + "  busy: { upstream: graph, kind: throttle, retryAfter: 3s }\n";
     Map<Shape.Obj, Set<String>> read = ConfigLoader.withEnvironment(k -> null).keysRead(yaml);
     List<Shape.Obj> all = new ArrayList<>();
     objects(Shape.ROOT, all);
@@ -147,7 +157,7 @@ class SchemaTest {
     assertThat(errors(ConfigLoaderTest.BASE.replace("attempt: 5s", "attempt: 5 seconds")))
         .containsExactly("policies.timeouts.default.attempt: no branch of anyOf matches");
     assertThat(errors(ConfigLoaderTest.BASE.replace("  token: 0123456789abcdef\n", "  port: 9091\n")))
-        .containsExactly("admin: missing required token");
+        .containsExactly("admin: no branch of anyOf matches");
     assertThat(errors(ConfigLoaderTest.BASE.replace("methods: [GET]", "methods: [get]")))
         .containsExactly("routes[0].methods[0]: \"get\" not in [\"GET\",\"HEAD\",\"POST\",\"PUT\",\"PATCH\",\"DELETE\","
             + "\"OPTIONS\"]");

@@ -3,7 +3,10 @@ package dev.breakwater.redis.testing;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** Bounded polling: the fixtures' only way to wait, so that no fixed sleep stands in for synchronization. */
+/**
+ * Bounded polling: the fixtures' (and the fleet tests') only way to wait, so that no fixed sleep stands in for
+ * synchronization.
+ */
 public final class Poll {
   static final Duration INTERVAL = Duration.ofMillis(50);
 

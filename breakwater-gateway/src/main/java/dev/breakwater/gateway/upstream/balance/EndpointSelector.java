@@ -96,7 +96,25 @@ public final class EndpointSelector {
 
   /** The shard (group index) of {@code tenant}, or -1 when the upstream is not sharded. */
   public int shardOf(String tenant) {
-    return shards == null ? -1 : shards.shardOf(tenant);
+    return shardOf(tenant, null);
+  }
+
+  /**
+   * The shard (group index) of {@code tenant}: the group an operator moved it to ({@code movedTo}) when this upstream
+   * has a group of that name, else its configured or hashed one; -1 when the upstream is not sharded.
+   */
+  public int shardOf(String tenant, String movedTo) {
+    if (shards == null) {
+      return -1;
+    }
+    if (movedTo != null) {
+      for (int g = 0; g < groupNames.length; g++) {
+        if (groupNames[g].equals(movedTo)) {
+          return g;
+        }
+      }
+    }
+    return shards.shardOf(tenant);
   }
 
   /** How many endpoints there are (numbered 0..n-1 for {@link #pick}, {@link #record} and {@link #uri}). */
