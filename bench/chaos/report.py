@@ -232,11 +232,18 @@ def rule_episodes(gw, signal, level):
         covered.update(range(k, j))
         last_on = mine[ons[-1]]["t"] if ons else None
         verdict = []
-        if rise is None or entered - rise > 2.5:
-            verdict.append("entered without its signal" if rise is None else "entered %.1f s after its signal"
-                           % (entered - rise))
+        # After an exit the rule may not switch again for minDwell: an entry is due then at the earliest.
+        prev_exit = max((float(r[3]) for r in rows_ if r[3] != "still in force"), default=None)
+        due_in = None if rise is None else max(rise, prev_exit + RULE_DWELL if prev_exit is not None else rise)
+        if due_in is None or entered - due_in > 2.5:
+            verdict.append("entered without its signal" if rise is None else "entered %.1f s after it was due"
+                           % (entered - due_in))
         if left is not None and (left - entered < RULE_DWELL - 1.0 or sig[j]):
             verdict.append("left before minDwell or with its signal on")
+        elif left is not None and last_on is not None:
+            due_out = max(last_on + 1.0, entered + RULE_DWELL)   # the first evaluation with the signal off
+            if left - due_out > 2.5:
+                verdict.append("left %.1f s after it was due" % (left - due_out))
         rows_.append(["-" if rise is None else "%.1f" % rise, "%.1f" % entered, "-" if last_on is None else
                       "%.1f" % last_on, "still in force" if left is None else "%.1f" % left,
                       "as the rule says" if not verdict else "**" + "; ".join(verdict) + "**"])
@@ -400,7 +407,10 @@ w("- **gateway-kill**: the killed gateway's clients get a refused or reset conne
   "kill, that would be a second execution (the window is the upstream's own latency, about a millisecond here).")
 w("- **redis-restart**: reads go on, on local state; keyed writes are refused with 503 `DEGRADED` and a "
   "Retry-After while Redis does not answer and until each gateway has probed it again (`openDuration`, 2 s), so "
-  "none runs twice; the writes whose client gave up within its budget are the phase's failures.")
+  "none runs twice; the writes whose client gave up within its budget are the phase's failures.%s" % (
+      "" if not rows[PHASES.index("redis-restart")]["attempts"].get("503 READ_ONLY") else
+      " With the `redis-down` health rule every write is also refused with 503 `READ_ONLY` while its level holds, "
+      "which is what sets the recovery time here (see Degradation levels)."))
 w("- **upstream-timeout**: both regions answer after the attempt timeout. The first calls time out, the "
   "fleet-aware breaker opens on all three gateways and everything is answered 503 `CIRCUIT_OPEN` at once until "
   "the half-open probes succeed after the repair; the primary is ejected meanwhile and comes back through the "
@@ -499,10 +509,22 @@ if levels_available:
     w("")
     w("| rule | gateway | signal on, s | level entered, s | signal last on, s | level left, s | verdict |")
     w("|---|---:|---:|---:|---:|---:|---|")
+    late_redis = []
     for rule, signal, level in RULES:
         for gw in range(3):
             for episode in rule_episodes(gw, signal, level):
                 w("| %s | %d | %s |" % (rule, gw, " | ".join(episode)))
+                if rule == "redis-down" and "after it was due" in episode[4] and episode[4].startswith("**left"):
+                    late_redis.append(episode[4].strip("*").split()[1])
+    if late_redis:
+        read_only = sum(v for p in rows for k, v in p["answers"].items() if k == "503 READ_ONLY")
+        w("")
+        w("`redis-down` left %s s after it was due: the gateway's `state_store_unreachable` signal is the state "
+          "store's health being degraded (`StateStores.degraded`, `RedisState.health`), which also stays on for "
+          "`openDuration` (10 s at least) after a keyed write was refused, not only while Redis does not answer as "
+          "gateway.md describes the signal. So the `read_only` level outlived Redis's return by that long, and %d "
+          "requests ended 503 `READ_ONLY`; a single Redis command over `commandTimeout` that refuses one keyed write "
+          "would enter the rule the same way." % ("/".join(sorted(set(late_redis))), read_only))
 else:
     w("**Not measurable on this commit**: the gateways have no health rules that set degradation levels (and no "
       "`GET /admin/control` to read them from). The hooks are in place: the rules to use (`sim-down`: breaker of "
