@@ -6,6 +6,8 @@ import dev.breakwater.CallResult;
 import dev.breakwater.Pipeline;
 import dev.breakwater.classify.Classifier;
 import dev.breakwater.config.PipelineConfig;
+import dev.breakwater.control.Arm;
+import dev.breakwater.control.ControlPlane;
 import dev.breakwater.event.Events;
 import dev.breakwater.fallback.Fallback;
 import dev.breakwater.internal.Engine;
@@ -48,12 +50,29 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   private final PipelinePlan<T> plan;
   private final FallbackStage<T> outermost;
   private final ContextCarrier carrier;
+  private final ControlPlane control;
+  /**
+   * The same call with no policy (the kill switch's and the rollout's other arm): the classifier's error contract and
+   * the operators' levels only. Null in that pipeline itself.
+   */
+  private final DefaultPipeline<T> passThrough;
 
   /** Creates a pipeline; every named policy is resolved now, so a wrong name fails here, not on a call. */
   public DefaultPipeline(Engine engine, PipelineConfig config, Classifier<T> classifier, Fallback<T> fallback,
       BiConsumer<CallContext, BreakwaterException> deadLetter, IdempotencyStore<T> idempotencyStore,
       CacheStore<T> cacheStore, Predicate<? super T> cacheable) {
+    this(engine, config, classifier, fallback, deadLetter, idempotencyStore, cacheStore, cacheable, false);
+  }
+
+  private DefaultPipeline(Engine engine, PipelineConfig config, Classifier<T> classifier, Fallback<T> fallback,
+      BiConsumer<CallContext, BreakwaterException> deadLetter, IdempotencyStore<T> idempotencyStore,
+      CacheStore<T> cacheStore, Predicate<? super T> cacheable, boolean bare) {
     this.config = config;
+    this.control = engine.control;
+    // Same name, upstream and domain: operators' levels and the listeners' series are those of this pipeline.
+    this.passThrough = bare ? null : new DefaultPipeline<>(engine, PipelineConfig.named(config.name())
+        .withUpstream(config.upstream()).withDomain(config.domain()), classifier, null, null, null, null, cacheable,
+        true);
     this.time = engine.time;
     this.events = engine.events;
     this.carrier = engine.contextCarrier;
@@ -104,6 +123,9 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   }
 
   private T run(CallContext ctx, Callable<? extends T> call, SourceHolder h) {
+    if (passThrough != null && control.arm(config.name(), config.upstream(), ctx.tenant()) == Arm.PASS_THROUGH) {
+      return passThrough.run(ctx, call, h);
+    }
     // One clock reading serves the deadline, the rate limiter, the retry budget and the first attempt's timer.
     long start = plan.clocked(ctx) ? time.nanoTime() : 0;
     long deadline = plan.deadline(ctx, start);
@@ -131,6 +153,9 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
   @Override
   public CompletionStage<CallResult<T>> executeAsyncForResult(CallContext ctx,
       Supplier<? extends CompletionStage<? extends T>> call) {
+    if (passThrough != null && control.arm(config.name(), config.upstream(), ctx.tenant()) == Arm.PASS_THROUGH) {
+      return passThrough.executeAsyncForResult(ctx, call);
+    }
     long start = time.nanoTime();
     long deadline = plan.deadline(ctx, start);
     if (!events.callsObserved() && carrier == null) {
