@@ -425,7 +425,10 @@ w("- **primary-region**: calls in flight on the killed primary are sent to the s
   " In this run the upstream's breaker opened as well (%d attempts answered 503 `CIRCUIT_OPEN`): the breaker "
   "judges the upstream as a whole, so when the secondary fails too for a moment (its health checks and calls "
   "timing out while the machine stalls, see `gw*.log`) it stops every call for its open duration, the healthy "
-  "region's included." % primary["attempts"]["503 CIRCUIT_OPEN"]))
+  "region's included." % primary["attempts"]["503 CIRCUIT_OPEN"]) + ("" if not primary["answers"].get("503 READ_ONLY")
+  else " Its %d requests answered 503 `READ_ONLY` are not the region's doing: the `redis-down` health rule entered "
+  "on one gateway after a single slow Redis command (see Degradation levels), and they set this phase's recovery "
+  "time." % primary["answers"]["503 READ_ONLY"]))
 
 
 def why_twice(r):
