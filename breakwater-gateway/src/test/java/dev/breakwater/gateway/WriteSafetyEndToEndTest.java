@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -97,6 +98,18 @@ class WriteSafetyEndToEndTest {
     HttpResponse<String> r = post("/slow-after-executing", "alice", "mail-slow-1");
     assertProblem(r, 504, "TIMEOUT");
     assertThat(executions).as("the first attempt ran the write; a repeat would send the mail twice").hasValue(1);
+  }
+
+  // Found by bench/chaos.sh after decision 0040 (upstream-timeout phase, "the caller sent it again"): a call that
+  // failed releases its record, so the caller's repeat of the key runs the write again although the upstream ran the
+  // first one; a timed-out write's outcome is unknown, and only the record can keep the repeat from running.
+  @Disabled("known gap: a failed keyed call releases its record; see docs/benchmarks/chaos.md")
+  @Test
+  void theCallersRepeatOfAKeyedWriteThatTimedOutAfterTheUpstreamRanItDoesNotRunItAgain() throws Exception {
+    assertProblem(post("/slow-after-executing", "alice", "mail-slow-2"), 504, "TIMEOUT");
+    HttpResponse<String> again = post("/slow-after-executing", "alice", "mail-slow-2");
+    assertThat(executions).as("the first call ran the write; the repeat (answered %d) must not run it again",
+        again.statusCode()).hasValue(1);
   }
 
   @Test
