@@ -411,16 +411,46 @@ class PipelineScenarioTest {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
-  void aDuplicateWhileInFlightIsAConflictAndAFailedCallReleasesTheKey(Mode mode) {
+  void aDuplicateWhileInFlightIsAConflictAndACallThatNeverRanReleasesTheKey(Mode mode) {
     Pipeline<String> p = pipeline(graph().withIdempotency("i").withRetry(null));
     CallContext send = CallContext.builder().tenant("contoso").operation("send").kind(OperationKind.WRITE)
         .idempotencyKey("abc").fingerprint("f").build();
     h.script(new Harness.Step(Long.MAX_VALUE, null, null));
     CompletionStage<?> first = h.start(p, send);
     assertThat(h.run(mode, p, send).error().code()).isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
-    h.attempts.get(0).completeExceptionally(new IOException("down"));
+    h.attempts.get(0).completeExceptionally(new java.net.ConnectException("refused"));
     assertThat(first.toCompletableFuture()).isCompletedExceptionally();
-    assertThat(h.run(mode, p, send).value()).as("the failed call released its key").isEqualTo("ok");
+    assertThat(h.run(mode, p, send).value()).as("nothing was sent: the key was released").isEqualTo("ok");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aKeyedCallThatFailedAfterItMayHaveRunKeepsItsKeyUntilTheLeaseEnds(Mode mode) {
+    Pipeline<String> p = pipeline(graph().withIdempotency("i").withRetry(null));
+    CallContext send = CallContext.builder().tenant("contoso").operation("send").kind(OperationKind.WRITE)
+        .idempotencyKey("abc").fingerprint("f").build();
+    h.script(fail(new IOException("connection reset after the request was sent")));
+    assertThat(h.run(mode, p, send).error().code()).isEqualTo(ErrorCode.UPSTREAM_ERROR);
+
+    assertThat(h.run(mode, p, send).error().code()).as("the repeat is not run: the first may have taken effect")
+        .isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
+    assertThat(h.upstreamCalls).hasValue(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void withAnUnknownOutcomeAnswerTheRepeatOfAKeyThatMayHaveRunGetsThatAnswer(Mode mode) {
+    Pipeline<String> p = h.engine().policies(policies().build()).build().<String>pipeline(
+        graph().withIdempotency("i").withRetry(null)).unknownOutcome(e -> "unknown: " + e.code()).build();
+    CallContext send = CallContext.builder().tenant("contoso").operation("send").kind(OperationKind.WRITE)
+        .idempotencyKey("abc").fingerprint("f").build();
+    h.script(fail(new IOException("connection reset after the request was sent")));
+    assertThat(h.run(mode, p, send).error().code()).isEqualTo(ErrorCode.UPSTREAM_ERROR);
+
+    Outcome again = h.run(mode, p, send);
+    assertThat(again.value()).isEqualTo("unknown: UPSTREAM_ERROR");
+    assertThat(again.result().source()).isEqualTo(Source.REPLAY);
+    assertThat(h.upstreamCalls).hasValue(1);
   }
 
   /** A shared store that cannot answer: refuses under REFUSE, decides (reserved) under ACCEPT_LOCAL. */

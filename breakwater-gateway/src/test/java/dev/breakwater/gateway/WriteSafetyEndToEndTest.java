@@ -15,14 +15,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Writes through the gateway over real sockets, against an upstream that counts what it executes: a keyed write is
- * repeated only where the route's idempotency policy deduplicates it, a replay stays with the user who made the
- * request, and the key length a route accepts is its policy's.
+ * repeated only where the upstream deduplicates keys, a key whose write may have run keeps that outcome, a replay
+ * stays with the user who made the request, and the key length a route accepts is its policy's.
  */
 @ExtendWith(LeakDetection.class)
 class WriteSafetyEndToEndTest {
@@ -45,6 +44,10 @@ class WriteSafetyEndToEndTest {
         req.response().setStatusCode(201).end("{\"created\":" + executions.get() + "}");
       }
     })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    int nobodyListens;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      nobodyListens = probe.getLocalPort();
+    }
     String yaml = String.join("\n",
         "server: { port: 0, drainTimeout: 1s }",
         "admin: { port: 0, token: " + GatewayTestSupport.TOKEN + " }",
@@ -56,10 +59,13 @@ class WriteSafetyEndToEndTest {
         "    short: { ttl: 1m, lease: 10s, maxKeyLength: 32 }",
         "upstreams:",
         "  app: { endpoints: [ 'http://127.0.0.1:" + upstream.actualPort() + "' ], timeout: t, retry: r }",
+        "  gone: { endpoints: [ 'http://127.0.0.1:" + nobodyListens + "' ], timeout: t, retry: r }",
         "routes:",
         "  - { name: unprotected, path: /fails-after-executing, methods: [POST], upstream: app, operation: pay }",
         "  - { name: slow, path: /slow-after-executing, methods: [POST], upstream: app, operation: send,",
         "      idempotency: long, timeout: quick }",
+        "  - { name: refused, path: /refused-before-running, methods: [POST], upstream: gone, operation: send,",
+        "      idempotency: long }",
         "  - { name: long, path: /long, methods: [POST], upstream: app, operation: send, idempotency: long }",
         "  - { name: short, path: /short, methods: [POST], upstream: app, operation: send, idempotency: short }");
     gateway = Gateway.start(ConfigLoader.parse(yaml, "write-safety-test.yaml"));
@@ -103,13 +109,27 @@ class WriteSafetyEndToEndTest {
   // Found by bench/chaos.sh after decision 0040 (upstream-timeout phase, "the caller sent it again"): a call that
   // failed releases its record, so the caller's repeat of the key runs the write again although the upstream ran the
   // first one; a timed-out write's outcome is unknown, and only the record can keep the repeat from running.
-  @Disabled("known gap: a failed keyed call releases its record; see docs/benchmarks/chaos.md")
+  // Found by bench/chaos.sh: the caller's repeat of a key whose write timed out after it ran ran it again (the record
+  // was released on failure). Decision 0041: the record keeps the unknown outcome, and the repeat gets it.
   @Test
   void theCallersRepeatOfAKeyedWriteThatTimedOutAfterTheUpstreamRanItDoesNotRunItAgain() throws Exception {
     assertProblem(post("/slow-after-executing", "alice", "mail-slow-2"), 504, "TIMEOUT");
     HttpResponse<String> again = post("/slow-after-executing", "alice", "mail-slow-2");
     assertThat(executions).as("the first call ran the write; the repeat (answered %d) must not run it again",
         again.statusCode()).hasValue(1);
+    assertThat(again.statusCode()).isEqualTo(504);
+    assertThat(again.body()).contains("TIMEOUT").contains("use a new key");
+  }
+
+  @Test
+  void aKeyedWriteRefusedBeforeItRanReleasesItsKeyForTheRepeat() throws Exception {
+    HttpResponse<String> first = post("/refused-before-running", "alice", "mail-refused-1");
+    assertThat(first.statusCode()).isEqualTo(502);
+    assertThat(executions).as("the upstream's port refused the connection: nothing ran").hasValue(0);
+    HttpResponse<String> again = post("/refused-before-running", "alice", "mail-refused-1");
+    assertThat(again.statusCode()).as("the key was released: the repeat is tried, not answered from a record")
+        .isEqualTo(502);
+    assertThat(again.body()).doesNotContain("use a new key");
   }
 
   @Test
