@@ -156,6 +156,19 @@ class ContextCarrierScenarioTest {
   }
 
   @Test
+  void aCarrierWithNothingToCarryLeavesTheCallAsWithoutOne() {
+    ContextCarrier onlyWhenSet = () -> CURRENT.get() == null ? null : THREAD_LOCAL.capture();
+    h.script(fail(new IOException("reset")), ok("v"));
+    Pipeline<String> p = pipeline(h.engine().contextCarrier(onlyWhenSet));
+
+    CompletableFuture<CallResult<String>> f = callAs(null, p);
+    drive(f);
+
+    assertThat(f.join().value()).isEqualTo("v");
+    assertThat(seen).containsExactly("attempt 1 in null", "retry 2 in null", "attempt 2 in null");
+  }
+
+  @Test
   void withoutACarrierNothingIsCarried() {
     h.script(fail(new IOException("reset")), ok("v"));
     Pipeline<String> p = pipeline(h.engine());

@@ -18,13 +18,18 @@ final class ContextCarriers {
     List<ContextCarrier> all = List.copyOf(carriers);
     return () -> {
       ContextCarrier.Captured[] captured = new ContextCarrier.Captured[all.size()];
+      boolean any = false;
       for (int i = 0; i < captured.length; i++) {
         captured[i] = all.get(i).capture();
+        any |= captured[i] != null;
+      }
+      if (!any) {
+        return null;
       }
       return () -> {
         ContextCarrier.Scope[] scopes = new ContextCarrier.Scope[captured.length];
         for (int i = 0; i < captured.length; i++) {
-          scopes[i] = captured[i].open();
+          scopes[i] = captured[i] == null ? () -> { } : captured[i].open();
         }
         return () -> {
           // Closed in reverse: each scope restores what was current when it opened.

@@ -7,7 +7,10 @@ package dev.breakwater.spi;
  * completion of the upstream's future). A listener that also implements this interface is used as a carrier too.
  */
 public interface ContextCarrier {
-  /** Captures the calling thread's context; called once per asynchronous call, on the caller's thread. */
+  /**
+   * Captures the calling thread's context; called once per asynchronous call, on the caller's thread. Null when there
+   * is nothing worth carrying (no span, or one that records nothing): the call then pays nothing for carrying.
+   */
   Captured capture();
 
   /** A context captured at the start of a call. */

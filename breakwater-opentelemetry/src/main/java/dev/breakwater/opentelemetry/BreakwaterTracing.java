@@ -75,11 +75,15 @@ public final class BreakwaterTracing implements BreakwaterListener, ContextCarri
 
   /**
    * Captures the current OpenTelemetry context, so that an asynchronous call's later attempts and decisions, on the
-   * engine's timer and executor threads, are recorded under the caller's span.
+   * engine's timer and executor threads, are recorded under the caller's span; nothing when no span is recording
+   * (nothing would be recorded under it), so an unsampled call pays nothing for carrying.
    */
   @Override
   public Captured capture() {
     Context captured = Context.current();
+    if (!Span.fromContext(captured).isRecording()) {
+      return null;
+    }
     return () -> captured.makeCurrent()::close;
   }
 

@@ -161,13 +161,12 @@ public final class DefaultPipeline<T> implements Pipeline<T> {
     }
     long start = time.nanoTime();
     long deadline = plan.deadline(ctx, start);
-    if (!events.callsObserved() && carrier == null) {
+    ContextCarrier.Captured captured = carrier == null ? null : carrier.capture();
+    if (!events.callsObserved() && captured == null) {
       return Failures.guard(() -> outermost.async(ctx, call, deadline, null));
     }
     SourceHolder h = new SourceHolder();
-    if (carrier != null) {
-      h.context = carrier.capture();
-    }
+    h.context = captured;
     if (!events.callsObserved()) {
       return Failures.guard(() -> outermost.async(ctx, call, deadline, h));
     }
