@@ -57,7 +57,7 @@ final class Forwarder {
     CallContext ctx = CallContexts.of(rt, r, req, body, resource, cid, tenant, user, idemKey);
     Arm arm = RolloutArm.of(rt, r, ctx.tenant());
     boolean resilient = arm == Arm.RESILIENT;
-    Pipeline<UpstreamResponse> pipeline = RolloutArm.pipeline(rt, r, arm, req.getHeader("Authorization") != null);
+    Pipeline<UpstreamResponse> pipeline = RolloutArm.pipeline(rt, r, req.getHeader("Authorization") != null);
     MultiMap headers = ForwardedHeaders.of(req, cid);
     UpstreamClients upstream = rt.upstream(r.upstream());
     // Another endpoint may take the call after a 5xx or a broken connection only where a retry could have.

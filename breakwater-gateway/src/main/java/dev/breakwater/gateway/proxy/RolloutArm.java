@@ -21,11 +21,11 @@ final class RolloutArm {
     return rt.engine().controlPlane().arm(r.name(), r.upstream(), tenant);
   }
 
-  /** The pipeline a request on {@code arm} runs: the route's own (cached or not), or its pass-through one. */
-  static Pipeline<UpstreamResponse> pipeline(RouteRuntime rt, RouteConfig r, Arm arm, boolean credentialed) {
-    if (arm == Arm.PASS_THROUGH) {
-      return rt.passThroughPipeline(r.name());
-    }
+  /**
+   * The pipeline a request runs: the route's own (cached or not). On the pass-through arm the engine runs it without
+   * its policies (it reads the same controls), so the gateway keeps no pipeline of its own for that arm.
+   */
+  static Pipeline<UpstreamResponse> pipeline(RouteRuntime rt, RouteConfig r, boolean credentialed) {
     return credentialed && !r.cacheCredentialed() ? rt.uncachedPipeline(r.name()) : rt.pipeline(r.name());
   }
 }

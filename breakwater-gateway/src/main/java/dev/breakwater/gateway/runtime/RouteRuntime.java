@@ -16,7 +16,6 @@ import dev.breakwater.gateway.http.UpstreamResponse;
 import dev.breakwater.gateway.identity.JwtVerifier;
 import dev.breakwater.gateway.internal.EventLoopTime;
 import dev.breakwater.gateway.internal.RequestMeters;
-import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.gateway.slo.BudgetTracker;
 import dev.breakwater.gateway.upstream.EndpointMonitors;
 import dev.breakwater.gateway.upstream.UpstreamClients;
@@ -37,7 +36,6 @@ public final class RouteRuntime {
   private final Breakwater engine;
   private final Map<String, Pipeline<UpstreamResponse>> pipelines = new HashMap<>();
   private final Map<String, Pipeline<UpstreamResponse>> uncachedPipelines = new HashMap<>();
-  private final Map<String, Pipeline<UpstreamResponse>> passThroughPipelines = new HashMap<>();
   private final RequestMeters requestMeters;
   private final Map<String, UpstreamClients> upstreams = new HashMap<>();
   private final JwtVerifier jwt;
@@ -120,9 +118,6 @@ public final class RouteRuntime {
       uncachedPipelines.put(r.name(), engine.<UpstreamResponse>pipeline(config.pipelineConfig(r).withCache(null))
           .classifier(classifier).idempotencyStore(stores.idempotency()).unknownOutcome(UnknownOutcome::answer)
           .build());
-      // No policy at all: the kill switch's and the rollout's other arm. Same name, so operator levels still apply.
-      passThroughPipelines.put(r.name(), engine.<UpstreamResponse>pipeline(PipelineConfig.named(r.name())
-          .withUpstream(r.upstream()).withDomain(r.domain())).classifier(classifier).build());
     }
     this.requestMeters = new RequestMeters(metrics, pipelines.keySet());
   }
@@ -165,11 +160,6 @@ public final class RouteRuntime {
   /** A route's pipeline without a cache: for credentialed calls on routes that do not cache them. */
   public Pipeline<UpstreamResponse> uncachedPipeline(String route) {
     return uncachedPipelines.get(route);
-  }
-
-  /** A route's pass-through pipeline: no policies, the same classification (the kill switch's arm). */
-  public Pipeline<UpstreamResponse> passThroughPipeline(String route) {
-    return passThroughPipelines.get(route);
   }
 
   /** The per-request meters, by route and arm. */
