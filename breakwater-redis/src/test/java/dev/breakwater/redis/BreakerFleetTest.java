@@ -8,13 +8,11 @@ import dev.breakwater.circuit.CircuitBreakerConfig;
 import dev.breakwater.circuit.CircuitState;
 import dev.breakwater.config.Policies;
 import dev.breakwater.redis.testing.Poll;
-import dev.breakwater.redis.testing.RedisServer;
+import dev.breakwater.redis.testing.OwnRedis;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Fleet-aware breakers of replicas that share one Redis, each replica with its own {@link RedisState}: openings spread,
@@ -28,24 +26,12 @@ class BreakerFleetTest {
       .withWindow(CircuitBreakerConfig.WindowType.COUNT_BASED, 3).withMinimumCalls(3)
       .withOpenDuration(Duration.ofSeconds(2)).withHalfOpen(3, 2).withFleet(true);
 
-  private RedisServer server;
-  private final List<RedisState> states = new ArrayList<>();
-
-  @BeforeEach
-  void start() {
-    server = RedisServer.start();
-  }
-
-  @AfterEach
-  void stop() {
-    states.forEach(RedisState::close);
-    server.stop();
-  }
+  @RegisterExtension
+  final OwnRedis redis = new OwnRedis();
 
   private Breakwater replica() {
-    RedisState s = RedisState.connect(RedisStateConfig.standalone(server.uri())
+    RedisState s = redis.connect(RedisStateConfig.standalone(redis.server().uri())
         .withCommandTimeout(Duration.ofMillis(200)));
-    states.add(s);
     return Breakwater.builder().policies(Policies.builder().circuitBreaker("cb", FLEET).build())
         .breakerFleetStore(s.breakerFleetStore()).build();
   }
@@ -73,7 +59,7 @@ class BreakerFleetTest {
   void aReplicaStartedWhileTheBreakerIsOpenLearnsIt() {
     Breakwater a = replica();
     fail(a.circuitBreaker("graph", "cb"), 3);
-    Poll.until("A's opening written", WAIT, () -> server.call("KEYS", "*breaker:*") instanceof List<?> l
+    Poll.until("A's opening written", WAIT, () -> redis.server().call("KEYS", "*breaker:*") instanceof List<?> l
         && !l.isEmpty());
 
     Breakwater late = replica();
@@ -126,12 +112,12 @@ class BreakerFleetTest {
     Breakwater a = replica();
     CircuitBreaker onA = a.circuitBreaker("graph", "cb");
     CircuitBreaker onB = replica().circuitBreaker("graph", "cb");
-    server.stop();
+    redis.server().stop();
 
     fail(onA, 3);
     Poll.until("A probes on its own once its open duration is over", WAIT, onA::tryAcquirePermission);
 
     assertThat(onB.state()).as("B never heard of A's opening").isEqualTo(CircuitState.CLOSED);
-    assertThat(states.get(0).health().degradedDecisions()).as("the claim was decided locally").isPositive();
+    assertThat(redis.states().get(0).health().degradedDecisions()).as("the claim was decided locally").isPositive();
   }
 }

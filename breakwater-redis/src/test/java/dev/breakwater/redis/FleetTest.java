@@ -11,7 +11,7 @@ import dev.breakwater.config.PipelineConfig;
 import dev.breakwater.config.Policies;
 import dev.breakwater.ratelimit.RateLimitConfig;
 import dev.breakwater.ratelimit.RateLimitScope;
-import dev.breakwater.redis.testing.RedisServer;
+import dev.breakwater.redis.testing.OwnRedis;
 import dev.breakwater.spi.StoreKeys;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,9 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A fleet of engine instances, each with its own Lettuce client, sharing limits in one Redis — and what happens to
@@ -35,23 +34,11 @@ class FleetTest {
   private static final RateLimitConfig LIMIT = RateLimitConfig.of("tenant", RateLimitScope.TENANT, 200,
       Duration.ofSeconds(1)).withBurst(20);
 
-  private RedisServer server;
-  private final List<RedisState> states = new ArrayList<>();
-
-  @BeforeEach
-  void start() {
-    server = RedisServer.start();
-  }
-
-  @AfterEach
-  void stop() {
-    states.forEach(RedisState::close);
-    server.stop();
-  }
+  @RegisterExtension
+  final OwnRedis redis = new OwnRedis();
 
   private Pipeline<String> instance(RedisStateConfig config) {
-    RedisState s = RedisState.connect(config);
-    states.add(s);
+    RedisState s = redis.connect(config);
     return Breakwater.builder().policies(Policies.builder().rateLimit(LIMIT).build())
         .rateLimitStore(s.rateLimitStore()).throttleGateStore(s.throttleGateStore()).build()
         .<String>pipeline(PipelineConfig.named("graph").withUpstream("graph").withRateLimits(List.of("tenant")))
@@ -72,7 +59,7 @@ class FleetTest {
   void fourInstancesAdmitNoMoreThanTheLimitTogether() throws Exception {
     List<Pipeline<String>> fleet = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      fleet.add(instance(RedisStateConfig.standalone(server.uri())));
+      fleet.add(instance(RedisStateConfig.standalone(redis.server().uri())));
     }
     AtomicLong admitted = new AtomicLong();
     AtomicLong denied = new AtomicLong();
@@ -104,17 +91,17 @@ class FleetTest {
     System.out.printf("fleet accuracy: admitted=%d denied=%d over %.2f s, bound %.0f (limit 200/s, burst 20)%n",
         admitted.get(), denied.get(), seconds, bound);
     assertThat(other).hasValue(0);
-    assertThat(states).allSatisfy(s -> assertThat(s.health().degraded()).isFalse());
+    assertThat(redis.states()).allSatisfy(s -> assertThat(s.health().degraded()).isFalse());
     assertThat((double) admitted.get()).isLessThanOrEqualTo(bound);
     assertThat((double) admitted.get()).as("the shared limit is used, not starved").isGreaterThan(200 * 9.0);
   }
 
   @Test
   void killingRedisMidLoadFallsBackWithoutAnExceptionAndTheFleetReturnsWhenRedisDoes() throws Exception {
-    RedisStateConfig config = RedisStateConfig.standalone(server.uri()).withHeartbeat(Duration.ofMillis(200))
+    RedisStateConfig config = RedisStateConfig.standalone(redis.server().uri()).withHeartbeat(Duration.ofMillis(200))
         .withOpenDuration(Duration.ofMillis(500));
     List<Pipeline<String>> fleet = List.of(instance(config), instance(config));
-    eventually("both instances see each other", () -> states.get(0).health().liveInstances() == 2);
+    eventually("both instances see each other", () -> redis.states().get(0).health().liveInstances() == 2);
 
     Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
     AtomicBoolean running = new AtomicBoolean(true);
@@ -143,18 +130,18 @@ class FleetTest {
       load.add(t);
     }
     Thread.sleep(500);
-    server.kill9();
-    eventually("the instances notice", () -> states.stream().allMatch(s -> s.health().degraded()));
-    long degradedBefore = states.stream().mapToLong(s -> s.health().degradedDecisions()).sum();
+    redis.server().kill9();
+    eventually("the instances notice", () -> redis.states().stream().allMatch(s -> s.health().degraded()));
+    long degradedBefore = redis.states().stream().mapToLong(s -> s.health().degradedDecisions()).sum();
     Thread.sleep(1000);
-    server.restart();
-    eventually("the instances return to Redis", () -> states.stream().noneMatch(s -> s.health().degraded()));
+    redis.server().restart();
+    eventually("the instances return to Redis", () -> redis.states().stream().noneMatch(s -> s.health().degraded()));
     Thread.sleep(300);
     running.set(false);
     for (Thread t : load) {
       t.join(10_000);
     }
-    long degraded = states.stream().mapToLong(s -> s.health().degradedDecisions()).sum();
+    long degraded = redis.states().stream().mapToLong(s -> s.health().degradedDecisions()).sum();
     System.out.printf("chaos: outcomes=%s, decisions on local state=%d (%d when the outage was noticed)%n",
         outcomes, degraded, degradedBefore);
     assertThat(outcomes.keySet()).allMatch(k -> k.equals("ok") || k.equals("RATE_LIMITED"));
@@ -163,18 +150,18 @@ class FleetTest {
 
   @Test
   void whileRedisIsDownEachInstanceTakesItsShareOfTheLimit() throws Exception {
-    RedisStateConfig config = RedisStateConfig.standalone(server.uri()).withHeartbeat(Duration.ofMillis(200));
+    RedisStateConfig config = RedisStateConfig.standalone(redis.server().uri()).withHeartbeat(Duration.ofMillis(200));
     instance(config);
     instance(config);
-    eventually("both instances see each other", () -> states.get(0).health().liveInstances() == 2);
-    server.kill9();
+    eventually("both instances see each other", () -> redis.states().get(0).health().liveInstances() == 2);
+    redis.server().kill9();
     RateLimitConfig ten = RateLimitConfig.of("ten", RateLimitScope.TENANT, 10, Duration.ofMinutes(1));
     int admitted = 0;
     for (int i = 0; i < 20; i++) {
-      admitted += states.get(0).rateLimitStore().tryAcquire(ten, StoreKeys.of("contoso"), 1).isAllowed() ? 1 : 0;
+      admitted += redis.states().get(0).rateLimitStore().tryAcquire(ten, StoreKeys.of("contoso"), 1).isAllowed() ? 1 : 0;
     }
     assertThat(admitted).as("10 tokens split over 2 live instances").isEqualTo(5);
-    assertThat(states.get(0).health().degraded()).isTrue();
-    assertThat(states.get(0).health().detail()).startsWith("state store degraded");
+    assertThat(redis.states().get(0).health().degraded()).isTrue();
+    assertThat(redis.states().get(0).health().detail()).startsWith("state store degraded");
   }
 }

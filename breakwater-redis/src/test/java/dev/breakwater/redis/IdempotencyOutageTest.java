@@ -8,7 +8,7 @@ import dev.breakwater.ErrorCode;
 import dev.breakwater.idempotency.Reservation;
 import dev.breakwater.idempotency.WhenStoreUnavailable;
 import dev.breakwater.redis.internal.RedisIdempotencyStore;
-import dev.breakwater.redis.testing.RedisServer;
+import dev.breakwater.redis.testing.OwnRedis;
 import dev.breakwater.redis.testing.RespClient;
 import dev.breakwater.spi.IdempotencyStore;
 import java.time.Duration;
@@ -20,9 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A keyed write never runs twice because the idempotency store in Redis is down or slow: a reservation Redis does not
@@ -32,25 +31,13 @@ import org.junit.jupiter.api.Test;
 class IdempotencyOutageTest {
   private static final Duration LEASE = Duration.ofSeconds(30);
 
-  private RedisServer server;
-  private final List<RedisState> states = new ArrayList<>();
-
-  @BeforeEach
-  void start() {
-    server = RedisServer.start();
-  }
-
-  @AfterEach
-  void stop() {
-    states.forEach(RedisState::close);
-    server.stop();
-  }
+  @RegisterExtension
+  final OwnRedis redis = new OwnRedis();
 
   /** One replica: its own connection to the shared Redis, back on Redis soon after it returns. */
   private RedisState replica() {
-    RedisState s = RedisState.connect(RedisStateConfig.standalone(server.uri())
+    RedisState s = redis.connect(RedisStateConfig.standalone(redis.server().uri())
         .withOpenDuration(Duration.ofMillis(300)).withHeartbeat(Duration.ofMillis(100)));
-    states.add(s);
     return s;
   }
 
@@ -68,7 +55,7 @@ class IdempotencyOutageTest {
   void whileRedisIsDownAKeyedReservationIsRefusedAsDegradedWithRetryAdviceAndTakesNoLocalRecord() throws Exception {
     RedisState a = replica();
     IdempotencyStore<String> store = a.idempotencyStore(ValueCodec.utf8());
-    server.kill9();
+    redis.server().kill9();
 
     BreakwaterException refused = catchThrowableOfType(() -> store.reserve("t\u001fsend\u001fk1", "body", LEASE),
         BreakwaterException.class);
@@ -81,7 +68,7 @@ class IdempotencyOutageTest {
     assertThat(a.health().degraded()).isTrue();
     assertThat(a.health().refusedDecisions()).isPositive();
 
-    server.restart();
+    redis.server().restart();
     eventually("the replica returns to Redis", () -> {
       try {
         return store.reserve("t\u001fsend\u001fk1", "body", LEASE).status() == Reservation.Status.RESERVED;
@@ -95,7 +82,7 @@ class IdempotencyOutageTest {
   void acceptLocalDecidesOnLocalRecordsAndAnotherReplicaReplaysThemOnceRedisIsBack() throws Exception {
     RedisState a = replica();
     IdempotencyStore<String> mine = a.idempotencyStore(ValueCodec.utf8());
-    server.kill9();
+    redis.server().kill9();
 
     assertThat(mine.reserve("t\u001fsend\u001fdone", "body", LEASE, WhenStoreUnavailable.ACCEPT_LOCAL).status())
         .isEqualTo(Reservation.Status.RESERVED);
@@ -103,7 +90,7 @@ class IdempotencyOutageTest {
     assertThat(mine.reserve("t\u001fsend\u001finflight", "body", LEASE, WhenStoreUnavailable.ACCEPT_LOCAL).status())
         .isEqualTo(Reservation.Status.RESERVED);
 
-    server.restart();
+    redis.server().restart();
     eventually("the completed local record is written to Redis",
         () -> ((RedisIdempotencyStore<String>) mine).reconciled() >= 1);
     // The call in flight during the outage completes after Redis is back: its record goes to Redis as usual.
@@ -122,7 +109,7 @@ class IdempotencyOutageTest {
   void aReservationSlowerThanTheCommandTimeoutIsRefusedNotDecidedLocally() throws Exception {
     RedisState a = replica();
     IdempotencyStore<String> store = a.idempotencyStore(ValueCodec.utf8());
-    RespClient.call(server.port(), "CLIENT", "PAUSE", "400", "WRITE");
+    RespClient.call(redis.server().port(), "CLIENT", "PAUSE", "400", "WRITE");
 
     BreakwaterException refused = catchThrowableOfType(() -> store.reserve("t\u001fsend\u001fslow", "body", LEASE),
         BreakwaterException.class);
@@ -146,7 +133,7 @@ class IdempotencyOutageTest {
     AtomicBoolean running = new AtomicBoolean(true);
     Thread chaos = new Thread(() -> {
       while (running.get()) {
-        RespClient.call(server.port(), "CLIENT", "PAUSE", "150", "WRITE");
+        RespClient.call(redis.server().port(), "CLIENT", "PAUSE", "150", "WRITE");
         sleep(250);
       }
     });
